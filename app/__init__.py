@@ -1,0 +1,1 @@
+"""Pazhou: the service layer (FastAPI, SQLAlchemy, storage, audit). The only layer with I/O."""

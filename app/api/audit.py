@@ -1,0 +1,105 @@
+"""Audit log for auditors and admins: filter, page, export, verify."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from app.api.deps import DatabaseDep, SessionDep
+from app.auth.deps import AuditorActor
+from app.errors import InvalidInput
+from app.repositories.audit import EventFilter, as_dict, list_events
+from app.services.audit_log import export_csv, export_jsonl, verify_chain
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+class EventOut(BaseModel):
+    seq: int
+    time: str
+    actor: str | None
+    role: str | None
+    action: str
+    resource: str
+    dataset_id: str | None
+    outcome: int
+    client: str | None
+    request_id: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    next: int | None
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    reason: str | None
+
+
+def _instant(value: str | None, name: str) -> str | None:
+    """Accept any ISO 8601 instant; compare in the stored fixed-width UTC form."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(f"{name} is not an ISO 8601 time: {value!r}", field=name) from exc
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"{name} needs a time zone (for example 'Z')", field=name)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@router.get("/events", response_model=None, name="audit.events")
+def list_audit_events(
+    _actor: AuditorActor,
+    session: SessionDep,
+    db: DatabaseDep,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    dataset_id: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    outcome: Annotated[int | None, Query(ge=100, le=599)] = None,
+    since: Annotated[str | None, Query(max_length=40)] = None,
+    until: Annotated[str | None, Query(max_length=40)] = None,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    format: Annotated[Literal["json", "jsonl", "csv"], Query()] = "json",
+) -> EventPage | StreamingResponse:
+    """Filter and page the log (``next`` is the ``after_seq`` of the next page), or export it."""
+    flt = EventFilter(
+        actor=actor,
+        dataset_id=dataset_id,
+        action=action,
+        outcome=outcome,
+        since=_instant(since, "since"),
+        until=_instant(until, "until"),
+        after_seq=after_seq,
+    )
+    if format == "jsonl":
+        return StreamingResponse(export_jsonl(db, flt, limit), media_type="application/x-ndjson")
+    if format == "csv":
+        return StreamingResponse(export_csv(db, flt, limit), media_type="text/csv; charset=utf-8")
+    page_size = limit or 100
+    rows = list_events(session, flt, page_size + 1)
+    items = [EventOut.model_validate(as_dict(row)) for row in rows[:page_size]]
+    more = len(rows) > page_size
+    return EventPage(items=items, next=items[-1].seq if more else None)
+
+
+@router.get("/verify", response_model=VerifyOut, name="audit.verify")
+def verify(_actor: AuditorActor, _session: SessionDep, db: DatabaseDep) -> VerifyOut:
+    """Recompute the whole chain: ``first_bad_seq`` names the first event that fails."""
+    verdict = verify_chain(db)
+    return VerifyOut(
+        ok=verdict.ok,
+        checked=verdict.checked,
+        first_bad_seq=verdict.first_bad_seq,
+        reason=verdict.reason,
+    )

@@ -1,0 +1,63 @@
+"""Shared dependencies: the request's transaction, which also carries its audit event."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+
+from app.audit.context import audit_context
+from app.config import Settings
+from app.db.session import Database
+
+
+def _success_status(request: Request) -> int:
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and route.status_code:
+        return route.status_code
+    return 200
+
+
+def write_session(request: Request) -> Iterator[Session]:
+    """One transaction per request; the audit event commits with the action or not at all.
+
+    Runs with ``scope="function"``: the commit happens before the response is sent, so a
+    client never sees a success that was not stored.
+    """
+    db: Database = request.app.state.db
+    session = db.write_sessions()
+    try:
+        yield session
+        context = audit_context(request)
+        context.record(session, _success_status(request))
+        session.commit()
+        context.written = True
+    except BaseException:
+        session.rollback()
+        for undo in rollback_hooks(request):
+            undo()
+        raise
+    finally:
+        session.close()
+
+
+def rollback_hooks(request: Request) -> list[Callable[[], object]]:
+    """Undo steps outside the database (files written) if the transaction does not commit."""
+    hooks: list[Callable[[], object]] = request.scope["state"].setdefault("rollback_hooks", [])
+    return hooks
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def settings(request: Request) -> Settings:
+    value: Settings = request.app.state.settings
+    return value
+
+
+SessionDep = Annotated[Session, Depends(write_session, scope="function")]
+DatabaseDep = Annotated[Database, Depends(database)]
+SettingsDep = Annotated[Settings, Depends(settings)]

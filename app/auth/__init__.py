@@ -1,0 +1,1 @@
+"""API keys, the current principal, and role checks."""

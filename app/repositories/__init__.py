@@ -1,0 +1,1 @@
+"""Every SELECT, INSERT and UPDATE lives here; repositories flush but never commit."""

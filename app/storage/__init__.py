@@ -1,0 +1,1 @@
+"""Parquet files in the data directory: uploads in, quarantine parts, (later) published parts."""
