@@ -157,3 +157,7 @@ def audit_verify() -> None:
             f"chain broken at sequence number {verdict.first_bad_seq}: {verdict.reason}", err=True
         )
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -5,6 +5,8 @@ Types are inferred from the first block; when a later block holds a value that d
 and the file is read again. A batch is read with its dataset's types and must fit them.
 """
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -17,7 +19,8 @@ from app.storage.columns import check_batch_names, check_names, conform
 from app.storage.result import Converted, looks_binary
 
 BLOCK_SIZE = 8 * 1024 * 1024
-_CONVERSION = re.compile(r"In CSV column #(\d+): CSV conversion error to (\S+?):")
+HEADER_PEEK = 1024 * 1024
+_CONVERSION = re.compile(r"In CSV column #(\d+): (?:Row #(\d+): )?CSV conversion error to (\S+?):")
 _WIDER = {"int64": pa.float64(), "double": pa.string(), "null": pa.string()}
 
 
@@ -42,7 +45,9 @@ def _reader(
         source,
         read_options=pacsv.ReadOptions(encoding=encoding, block_size=BLOCK_SIZE, use_threads=False),
         parse_options=pacsv.ParseOptions(invalid_row_handler=rows),
-        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types, null_values=[""], strings_can_be_null=True
+        ),
     )
 
 
@@ -74,7 +79,7 @@ def _convert_once(
     max_columns: int,
 ) -> Converted:
     rows = _RowError()
-    reader = _open(source, encoding, types, rows)
+    reader = _open(source, encoding, types, rows, expected)
     names = reader.schema.names
     check_names(names, max_columns)
     if expected is not None:
@@ -98,14 +103,25 @@ def _convert_once(
 
 
 def _open(
-    source: Path, encoding: str, types: dict[str, pa.DataType], rows: _RowError
+    source: Path,
+    encoding: str,
+    types: dict[str, pa.DataType],
+    rows: _RowError,
+    expected: pa.Schema | None,
 ) -> pacsv.CSVStreamingReader:
     try:
         return _reader(source, encoding, types, rows)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if "Empty CSV" in str(exc):
             raise InvalidFile("the file is empty") from exc
-        raise _explain(exc, [], rows, 0, types, None) from exc
+        raise _explain(exc, _header(source, encoding), rows, 0, types, expected) from exc
+
+
+def _header(source: Path, encoding: str) -> list[str]:
+    """The header's names, read directly, for errors raised before the reader has a schema."""
+    with source.open("rb") as handle:
+        head = handle.read(HEADER_PEEK).decode(encoding, errors="replace").lstrip("\ufeff")
+    return next(csv.reader(io.StringIO(head)), [])
 
 
 def _refuse_binary_columns(schema: pa.Schema) -> None:
@@ -133,14 +149,17 @@ def _explain(
     match = _CONVERSION.search(str(exc))
     if not match or int(match.group(1)) >= len(names):
         return InvalidFile(f"CSV could not be read: {exc}")
-    column, target = names[int(match.group(1))], match.group(2)
+    column, target = names[int(match.group(1))], match.group(3)
+    line = int(match.group(2)) if match.group(2) else None
     if "invalid UTF8" in str(exc):
-        return InvalidFile(f"column '{column}' is not valid UTF-8 text", column=column)
+        return InvalidFile(f"column '{column}' is not valid UTF-8 text", column=column, line=line)
     if expected is not None:
+        where = f"line {line}" if line else f"after data row {rows_done}"
         return SchemaMismatch(
-            f"column '{column}' has a value that is not {target} as the dataset requires "
-            f"(after row {rows_done}): {exc}",
+            f"{where}: column '{column}' has a value that is not {target} "
+            f"as the dataset requires ({exc})",
             column=column,
+            line=line,
         )
     wider = _WIDER.get(target)
     if wider is None or types.get(column) == pa.string():
