@@ -3,6 +3,7 @@
 import getpass
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,8 +15,9 @@ from app.db import migrate
 from app.db.session import Database
 from app.repositories import principals as principal_repo
 from app.repositories.audit import NewEvent, append
-from app.services import principals
+from app.services import local_files, principals
 from app.services.audit_log import verify_chain
+from policies.load import parse_text
 
 main = typer.Typer(help="Pazhou: privacy-preserving data-sharing sandbox.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
@@ -145,6 +147,38 @@ def demo() -> None:
     typer.echo(f"demo organisation {org.id} ({DEMO_ORG}); keys, shown once:")
     for role, issued in keys.items():
         typer.echo(f"  {role:9} {issued.key}")
+
+
+@main.command()
+def scan(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    charset: str = "utf-8",
+    sample: Annotated[int, typer.Option(min=10)] = 1000,
+) -> None:
+    """Print the classification report of a CSV, JSON Lines or Parquet file (as JSON)."""
+    report = local_files.scan_file(file, charset, sample)
+    typer.echo(json.dumps({"file": file.name, "columns": report}, ensure_ascii=False, indent=2))
+
+
+@main.command()
+def sanitize(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="output .parquet or .csv")],
+    policy: Annotated[Path | None, typer.Option(help="policy YAML/JSON")] = None,
+    charset: str = "utf-8",
+) -> None:
+    """Mask a local file the way the policy (or the scan's defaults) says."""
+    parsed = parse_text(policy.read_text(encoding="utf-8")) if policy else None
+    with typer.progressbar(length=1000, label="masking") as bar:
+        done = [0]
+
+        def advance(fraction: float) -> None:
+            step = int(fraction * 1000) - done[0]
+            bar.update(step)
+            done[0] += step
+
+        table = local_files.sanitize_file(file, out, get_settings(), parsed, charset, advance)
+    typer.echo(f"wrote {out} ({table.num_rows} rows, columns: {', '.join(table.column_names)})")
 
 
 @audit_cli.command("verify")

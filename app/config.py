@@ -28,6 +28,7 @@ class Settings(BaseSettings):
         default=False, description="migrate the embedded SQLite database on start"
     )
     log_level: str = "INFO"
+    job_worker: bool = Field(default=True, description="run background jobs in this process")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> "Settings":

@@ -6,12 +6,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import logging as app_logging
-from app.api import admin, audit, datasets, health
+from app.api import admin, audit, datasets, grants, health, queries, release
 from app.audit.middleware import AuditMiddleware
 from app.config import Settings, get_settings
 from app.db import migrate
 from app.db.session import Database
 from app.errors import install_error_handlers
+from app.jobs.runner import JobRunner
+from app.services.publish import publish_handler
+from app.services.scan import scan_handler
 from app.storage.area import DataArea
 
 
@@ -32,7 +35,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.job_worker:
+            app.state.jobs.start()
         yield
+        app.state.jobs.stop()
         app.state.db.dispose()
 
     app = FastAPI(
@@ -43,9 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = open_database(settings)
+    app.state.jobs = JobRunner(
+        app.state.db, {"scan": scan_handler(settings), "publish": publish_handler(settings)}
+    )
     DataArea(settings.data_dir).prepare()
     install_error_handlers(app)
     app.add_middleware(AuditMiddleware)
-    for module in (health, admin, datasets, audit):
+    for module in (health, admin, datasets, release, queries, grants, audit):
         app.include_router(module.router)
     return app

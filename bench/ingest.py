@@ -44,7 +44,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
@@ -58,6 +58,10 @@ SEED = 20240602
 GEN_CHUNK_ROWS = 50_000
 SEND_CHUNK = 1024 * 1024
 SAMPLE_EVERY = 0.02
+WARM_ROWS = 10_000
+IDLE_WINDOW = 0.25
+IDLE_CPU = 0.05  # a tree using under 5% of one CPU over IDLE_WINDOW is idle
+SETTLE_TIMEOUT = 300
 GOAL_RATIO = 1.5
 GOAL_PEAK_MB = 500
 FORMAT_VERSION = 1  # bump when the generated data changes, so the cache is rebuilt
@@ -193,6 +197,29 @@ class RssSampler:
         self._thread.join()
 
 
+def _tree_cpu(process: psutil.Process) -> float:
+    total = 0.0
+    for member in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            times = member.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def wait_idle(process: psutil.Process, timeout: float = SETTLE_TIMEOUT) -> float:
+    """Wait until the process tree is idle (work it does after the response, e.g. a background
+    job, would otherwise run into the next measurement); return the seconds waited."""
+    started = time.perf_counter()
+    before = _tree_cpu(process)
+    while time.perf_counter() - started < timeout:
+        time.sleep(IDLE_WINDOW)
+        after = _tree_cpu(process)
+        if after - before < IDLE_CPU * IDLE_WINDOW:
+            break
+        before = after
+    return max(0.0, time.perf_counter() - started - IDLE_WINDOW)  # less the idle window itself
+
+
 def _reset_hwm(pid: int) -> bool:
     """Reset the kernel's peak-RSS mark (Linux: ``echo 5 > clear_refs``); False if refused."""
     try:
@@ -294,6 +321,8 @@ class Upload:
     hwm_mb: float | None
     rows: int
     samples: int
+    settle_seconds: float
+    settled_peak_mb: float
 
 
 def create_dataset(client: httpx.Client, name: str) -> str:
@@ -325,6 +354,8 @@ def upload_once(server: Server, client: httpx.Client, path: Path, rows: int, run
             f"/v1/datasets/{dataset_id}/versions", content=_body(path, sent), headers=headers
         )
         seconds = time.perf_counter() - started
+        during = sampler.peak
+        settle = wait_idle(psutil.Process(pid))
     if response.status_code != 201:
         raise RuntimeError(f"upload: {response.status_code} {response.text[:2000]}")
     got = response.json()["rows"]
@@ -335,28 +366,41 @@ def upload_once(server: Server, client: httpx.Client, path: Path, rows: int, run
         seconds=seconds,
         send_seconds=sent["at"] - started,
         baseline_mb=baseline / MB,
-        peak_mb=max(sampler.peak, baseline) / MB,
+        peak_mb=max(during, baseline) / MB,
         hwm_mb=hwm / MB if hwm is not None else None,
         rows=got,
         samples=sampler.samples,
+        settle_seconds=settle,
+        settled_peak_mb=max(sampler.peak, baseline) / MB,
     )
 
 
-def bench_pazhou(path: Path, rows: int, repeat: int, work: Path) -> list[Upload]:
-    data_dir = work / "pazhou-data"
-    results = []
-    with running_server(data_dir) as server:
-        auth = {"Authorization": f"Bearer {server.key}"}
-        with httpx.Client(base_url=server.url, headers=auth, timeout=600) as client:
-            for run in range(1, repeat + 1):
-                result = upload_once(server, client, path, rows, run)
-                print(
-                    f"  pazhou run {run}: {result.seconds:.2f} s "
-                    f"(body sent after {result.send_seconds:.2f} s), "
-                    f"RSS {result.baseline_mb:.0f} → peak {result.peak_mb:.0f} MB"
-                )
-                results.append(result)
-    return results
+def warm_up(client: httpx.Client, path: Path, work: Path) -> None:
+    """One small untimed upload, so first-request costs do not land on run 1."""
+    warm = work / "warm.csv"
+    with path.open("rb") as source, warm.open("wb") as sink:
+        sink.writelines(line for _, line in zip(range(WARM_ROWS + 1), source, strict=False))
+    dataset_id = create_dataset(client, "bench-warm-up")
+    response = client.post(
+        f"/v1/datasets/{dataset_id}/versions",
+        content=warm.read_bytes(),
+        headers={"Content-Type": "text/csv"},
+    )
+    if response.status_code != 201:
+        raise RuntimeError(f"warm-up upload: {response.status_code} {response.text[:2000]}")
+
+
+def _print_upload(run: int, result: Upload) -> None:
+    print(
+        f"  run {run} pazhou:   {result.seconds:.2f} s "
+        f"(body sent after {result.send_seconds:.2f} s), "
+        f"server RSS {result.baseline_mb:.0f} → peak {result.peak_mb:.0f} MB"
+    )
+    if result.settle_seconds > 2 * IDLE_WINDOW:
+        print(
+            f"    then busy {result.settle_seconds:.1f} s after the response, "
+            f"RSS peak {result.settled_peak_mb:.0f} MB"
+        )
 
 
 # ---------------------------------------------------------------- the pyarrow peer
@@ -430,15 +474,32 @@ def peer_once(mode: str, path: Path, work: Path) -> PeerRun:
     return PeerRun(**json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def bench_peer(mode: str, path: Path, rows: int, repeat: int, work: Path) -> list[PeerRun]:
-    results = []
-    for run in range(1, repeat + 1):
-        result = peer_once(mode, path, work)
-        if result.rows != rows:
-            raise RuntimeError(f"peer {mode} read {result.rows} rows, expected {rows}")
-        print(f"  {mode} run {run}: {result.seconds:.2f} s, peak RSS {result.peak_mb:.0f} MB")
-        results.append(result)
-    return results
+def checked_peer(mode: str, path: Path, rows: int, work: Path, run: int) -> PeerRun:
+    result = peer_once(mode, path, work)
+    if result.rows != rows:
+        raise RuntimeError(f"peer {mode} read {result.rows} rows, expected {rows}")
+    print(f"  run {run} {mode}: {result.seconds:.2f} s, peak RSS {result.peak_mb:.0f} MB")
+    return result
+
+
+def bench(
+    path: Path, rows: int, repeat: int, work: Path
+) -> tuple[float, list[Upload], dict[str, list[PeerRun]]]:
+    """Interleaved rounds (Pazhou, then each peer) so that passing load hits all alike."""
+    uploads: list[Upload] = []
+    peers: dict[str, list[PeerRun]] = {mode: [] for mode in PEERS}
+    with running_server(work / "pazhou-data") as server:
+        auth = {"Authorization": f"Bearer {server.key}"}
+        with httpx.Client(base_url=server.url, headers=auth, timeout=600) as client:
+            started_mb = _tree_rss(psutil.Process(server.process.pid)) / MB
+            print(f"  server RSS after start: {started_mb:.0f} MB")
+            warm_up(client, path, work)
+            for run in range(1, repeat + 1):
+                uploads.append(upload_once(server, client, path, rows, run))
+                _print_upload(run, uploads[-1])
+                for mode, runs in peers.items():
+                    runs.append(checked_peer(mode, path, rows, work, run))
+    return started_mb, uploads, peers
 
 
 # ---------------------------------------------------------------- the report
@@ -452,51 +513,86 @@ class Summary:
     pazhou_s: float
     pazhou_send_s: float
     pazhou_mb_s: float
+    server_started_mb: float
     server_baseline_mb: float
     server_peak_mb: float
     server_peak_max_mb: float
     server_hwm_mb: float | None
-    peers: dict[str, dict[str, float]] = field(default_factory=dict)
-    ratio: float = 0.0
-    goal_ratio_met: bool = False
-    goal_memory_met: bool = False
+    server_settle_s: float
+    server_settled_peak_max_mb: float
+    peers: dict[str, dict[str, float]]
+    ratio: float
+    goal_ratio_met: bool
+    goal_memory_met: bool
+    runs: dict[str, list[float]]
+    cpus: int | None = None
+    busy_before_pct: float | None = None
 
 
 def _median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def summarise(size: int, rows: int, uploads: list[Upload], peers: dict[str, list[PeerRun]]):
+def _peer_figures(size: int, runs: list[PeerRun]) -> dict[str, float]:
+    seconds = _median([r.seconds for r in runs])
+    return {
+        "seconds": seconds,
+        "mb_s": size / MB / seconds,
+        "peak_mb": _median([r.peak_mb for r in runs]),
+        "baseline_mb": _median([r.baseline_mb for r in runs]),
+    }
+
+
+def _raw_runs(uploads: list[Upload], peers: dict[str, list[PeerRun]]) -> dict[str, list[float]]:
+    raw = {
+        "pazhou_s": [round(u.seconds, 3) for u in uploads],
+        "pazhou_peak_mb": [round(u.peak_mb, 1) for u in uploads],
+    }
+    for mode, runs in peers.items():
+        raw[f"{mode}_s"] = [round(r.seconds, 3) for r in runs]
+    return raw
+
+
+def summarise(
+    size: int, rows: int, started_mb: float, uploads: list[Upload], peers: dict[str, list[PeerRun]]
+) -> Summary:
     hwms = [u.hwm_mb for u in uploads if u.hwm_mb is not None]
-    summary = Summary(
+    pazhou_s = _median([u.seconds for u in uploads])
+    figures = {mode: _peer_figures(size, runs) for mode, runs in peers.items()}
+    ratio = pazhou_s / figures["read_csv"]["seconds"]
+    settled_max = max(u.settled_peak_mb for u in uploads)
+    return Summary(
         rows=rows,
         file_mb=round(size / MB, 1),
         repeat=len(uploads),
-        pazhou_s=_median([u.seconds for u in uploads]),
+        pazhou_s=pazhou_s,
         pazhou_send_s=_median([u.send_seconds for u in uploads]),
-        pazhou_mb_s=size / MB / _median([u.seconds for u in uploads]),
+        pazhou_mb_s=size / MB / pazhou_s,
+        server_started_mb=started_mb,
         server_baseline_mb=_median([u.baseline_mb for u in uploads]),
         server_peak_mb=_median([u.peak_mb for u in uploads]),
         server_peak_max_mb=max(u.peak_mb for u in uploads),
         server_hwm_mb=_median(hwms) if hwms else None,
+        server_settle_s=_median([u.settle_seconds for u in uploads]),
+        server_settled_peak_max_mb=settled_max,
+        peers=figures,
+        ratio=ratio,
+        goal_ratio_met=ratio <= GOAL_RATIO,
+        goal_memory_met=settled_max < GOAL_PEAK_MB,
+        runs=_raw_runs(uploads, peers),
     )
-    for mode, runs in peers.items():
-        seconds = _median([r.seconds for r in runs])
-        summary.peers[mode] = {
-            "seconds": seconds,
-            "mb_s": size / MB / seconds,
-            "peak_mb": _median([r.peak_mb for r in runs]),
-            "baseline_mb": _median([r.baseline_mb for r in runs]),
-        }
-    summary.ratio = summary.pazhou_s / summary.peers["read_csv"]["seconds"]
-    summary.goal_ratio_met = summary.ratio <= GOAL_RATIO
-    summary.goal_memory_met = summary.server_peak_max_mb < GOAL_PEAK_MB
-    return summary
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
 
 
 def print_table(s: Summary) -> None:
     print()
-    print(f"{s.rows:,} rows, {s.file_mb} MB CSV, median of {s.repeat} runs (MB = 10^6 bytes)")
+    print(
+        f"{s.rows:,} rows, {s.file_mb} MB CSV, median of {s.repeat} runs, {s.cpus} CPUs "
+        f"({s.busy_before_pct:.0f}% busy before), MB = 10^6 bytes"
+    )
     print(f"| {'what':<52} | {'time s':>7} | {'MB/s':>6} | {'peak RSS MB':>11} |")
     print(f"|{'-' * 54}|{'-' * 9}|{'-' * 8}|{'-' * 13}|")
     label = "Pazhou upload + ingest (HTTP, server RSS)"
@@ -507,19 +603,24 @@ def print_table(s: Summary) -> None:
             f"| {peer['peak_mb']:11.0f} |"
         )
     print()
-    verdict = "met" if s.goal_ratio_met else "NOT met"
-    print(f"ratio Pazhou / read_csv+write_table: {s.ratio:.2f}x (goal ≤ {GOAL_RATIO}x: {verdict})")
+    print(
+        f"ratio Pazhou / read_csv+write_table: {s.ratio:.2f}x "
+        f"(goal ≤ {GOAL_RATIO}x: {_verdict(s.goal_ratio_met)})"
+    )
     if "open_csv" in s.peers:
         streaming = s.pazhou_s / s.peers["open_csv"]["seconds"]
         print(f"ratio Pazhou / open_csv streaming:   {streaming:.2f}x")
-    verdict = "met" if s.goal_memory_met else "NOT met"
     print(
-        f"server RSS: baseline {s.server_baseline_mb:.0f} MB, peak {s.server_peak_mb:.0f} MB "
-        f"(max {s.server_peak_max_mb:.0f}, goal < {GOAL_PEAK_MB}: {verdict})"
+        f"server RSS: {s.server_started_mb:.0f} MB after start, "
+        f"{s.server_baseline_mb:.0f} MB before an upload, peak {s.server_peak_mb:.0f} MB "
+        f"(max {s.server_peak_max_mb:.0f}; with work after the response "
+        f"{s.server_settled_peak_max_mb:.0f}; goal < {GOAL_PEAK_MB}: "
+        f"{_verdict(s.goal_memory_met)})"
     )
     print(
         f"Pazhou split: body sent after {s.pazhou_send_s:.2f} s, "
-        f"response {s.pazhou_s - s.pazhou_send_s:.2f} s later"
+        f"response {s.pazhou_s - s.pazhou_send_s:.2f} s later; "
+        f"server busy {s.server_settle_s:.2f} s after the response"
     )
 
 
@@ -537,22 +638,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def machine_busy() -> float:
+    """Percent of all CPUs busy over one second: other work on the machine skews the figures."""
+    busy: float = psutil.cpu_percent(interval=1)
+    if busy > 10:
+        print(f"warning: the machine is already {busy:.0f}% busy; the figures will be noisy")
+    return busy
+
+
 def run(args: argparse.Namespace) -> Summary:
     path = ensure_csv(args.rows)
+    busy = machine_busy()
     work = Path(tempfile.mkdtemp(prefix="pazhou-bench-"))
     try:
-        print(f"Pazhou (server data in {work / 'pazhou-data'}):")
-        uploads = bench_pazhou(path, args.rows, args.repeat, work)
-        peers = {}
-        for mode in PEERS:
-            print(f"{PEERS[mode]}:")
-            peers[mode] = bench_peer(mode, path, args.rows, args.repeat, work)
+        print(f"{args.repeat} rounds; server data in {work / 'pazhou-data'}")
+        started_mb, uploads, peers = bench(path, args.rows, args.repeat, work)
     finally:
         if args.keep:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    return summarise(path.stat().st_size, args.rows, uploads, peers)
+    summary = summarise(path.stat().st_size, args.rows, started_mb, uploads, peers)
+    summary.cpus, summary.busy_before_pct = psutil.cpu_count(), busy
+    return summary
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from app.api.deps import DatabaseDep, SessionDep, SettingsDep, rollback_hooks
+from app.api.deps import DatabaseDep, SessionDep, SettingsDep, after_commit, rollback_hooks
 from app.audit.context import audit_context
 from app.auth.actor import Actor
 from app.auth.deps import AgencyActor
@@ -63,6 +63,7 @@ class DatasetOut(BaseModel):
     description: str
     state: str
     current_version: int | None
+    published_version: int | None = None
     created_at: datetime
     versions: list[VersionOut] = []
 
@@ -120,10 +121,13 @@ async def _upload(
 ) -> VersionOut:
     done = await ingest.upload(request, db, session, cfg, actor, dataset_id, mode)
     rollback_hooks(request).append(lambda: done.part.unlink(missing_ok=True))
+    after_commit(request).append(request.app.state.jobs.kick)
     context = audit_context(request)
     context.resource = f"dataset/{dataset_id}/versions/{done.version.version}"
     context.details.update(rows=done.version.added_rows, sha256=done.version.sha256, kind=mode)
-    return _version_out(done.version)
+    out = _version_out(done.version)
+    out.scan_job_id = done.scan_job_id
+    return out
 
 
 @router.post(

@@ -33,19 +33,30 @@ def write_session(request: Request) -> Iterator[Session]:
         context.record(session, _success_status(request))
         session.commit()
         context.written = True
+        for then in _hooks(request, "after_commit"):
+            then()
     except BaseException:
         session.rollback()
-        for undo in rollback_hooks(request):
+        for undo in _hooks(request, "rollback_hooks"):
             undo()
         raise
     finally:
         session.close()
 
 
+def _hooks(request: Request, name: str) -> list[Callable[[], object]]:
+    hooks: list[Callable[[], object]] = request.scope["state"].setdefault(name, [])
+    return hooks
+
+
 def rollback_hooks(request: Request) -> list[Callable[[], object]]:
     """Undo steps outside the database (files written) if the transaction does not commit."""
-    hooks: list[Callable[[], object]] = request.scope["state"].setdefault("rollback_hooks", [])
-    return hooks
+    return _hooks(request, "rollback_hooks")
+
+
+def after_commit(request: Request) -> list[Callable[[], object]]:
+    """Steps to run once the request's transaction has committed (waking the job worker)."""
+    return _hooks(request, "after_commit")
 
 
 def database(request: Request) -> Database:

@@ -51,7 +51,9 @@ class AuditContext:
             self.dataset_id = scope.get("path_params", {}).get("dataset_id")
 
     def record(self, session: Session, outcome: int) -> None:
-        """Append this request's event in ``session`` (the action's own transaction)."""
+        """Append this request's event in ``session`` (the action's own transaction), once."""
+        if self.event_seq is not None:
+            return
         self.adopt_route()
         event = append(session, self.event(outcome))
         self.event_seq, self.event_hash = event.seq, event.hash
@@ -62,7 +64,11 @@ def audit_context(request: Request) -> AuditContext:
     return context
 
 
-def receipt(request: Request) -> dict[str, Any]:
-    """``{event_seq, event_hash}`` of this request's event, for data-releasing responses."""
+def receipt(request: Request, session: Session, outcome: int = 200) -> dict[str, Any]:
+    """Append the event now (it commits with the release) and name it in the response.
+
+    For data-releasing responses: ``{event_seq, event_hash}``.
+    """
     context = audit_context(request)
+    context.record(session, outcome)
     return {"event_seq": context.event_seq, "event_hash": context.event_hash}

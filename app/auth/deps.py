@@ -56,4 +56,5 @@ def require_roles(*roles: str) -> Callable[[Actor], Actor]:
 
 AdminActor = Annotated[Actor, Depends(require_roles("admin"))]
 AgencyActor = Annotated[Actor, Depends(require_roles("agency"))]
+ConsumerActor = Annotated[Actor, Depends(require_roles("consumer"))]
 AuditorActor = Annotated[Actor, Depends(require_roles("auditor", "admin"))]

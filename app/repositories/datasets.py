@@ -42,3 +42,10 @@ def version(session: Session, dataset_id: str, number: int) -> DatasetVersion | 
 def add(session: Session, row: Dataset | DatasetVersion) -> None:
     session.add(row)
     session.flush()
+
+
+def get_by_id(session: Session, dataset_id: str, lock: bool = False) -> Dataset:
+    query = select(Dataset).where(Dataset.id == dataset_id)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one()

@@ -22,6 +22,7 @@ from app.db.models import DatasetVersion
 from app.db.session import Database
 from app.errors import Conflict, SchemaMismatch
 from app.repositories import datasets as repo
+from app.repositories import jobs as job_repo
 from app.services.datasets import get_owned
 from app.storage.area import DataArea
 from app.storage.columns import describe
@@ -45,6 +46,7 @@ class Baseline:
 class Ingested:
     version: DatasetVersion
     part: Path
+    scan_job_id: str
 
 
 def _baseline(db: Database, area: DataArea, actor: Actor, dataset_id: str, mode: Mode) -> Baseline:
@@ -87,7 +89,10 @@ async def upload(
         raise
     finally:
         body_path.unlink(missing_ok=True)
-    return Ingested(version, part)
+    scan = await run_in_threadpool(
+        job_repo.enqueue, session, "scan", dataset_id, version.version, actor.principal_id
+    )
+    return Ingested(version, part, scan.id)
 
 
 def _record(

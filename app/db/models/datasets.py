@@ -18,6 +18,7 @@ class Dataset(CreatedAt, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(20), default="empty")
     current_version: Mapped[int | None] = mapped_column(Integer)
+    published_version: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(ForeignKey("principals.id"))
 
 

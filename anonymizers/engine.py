@@ -1,0 +1,173 @@
+"""Detection engine: a presidio ``AnalyzerEngine`` holding only Pazhou's recognizers, and
+:func:`find_spans`, which returns non-overlapping entity spans for a batch of texts.
+
+Offline by construction: no spaCy model is needed (presidio's ``NoOpNlpEngine``), and
+``tldextract`` is told not to fetch the public-suffix list. Recognizers are registered for
+the languages in ``LANGUAGES`` (``zh`` and ``en``); texts are analysed as ``zh`` because the
+recognizers handle mixed Chinese/English text and do not depend on the language code.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
+from presidio_analyzer.context_aware_enhancers import (
+    ContextAwareEnhancer,
+    LemmaContextAwareEnhancer,
+)
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NoOpNlpEngine, SpacyNlpEngine
+
+from anonymizers.recognizers import default_recognizers
+
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+ANALYSIS_LANGUAGE = "zh"
+DEFAULT_THRESHOLD = 0.5
+# A text without a digit, '@', a CJK character or a capital letter holds nothing we detect.
+_WORTH_SCANNING = re.compile(r"[0-9@A-Z\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Span:
+    """One detected entity: ``text[start:end]`` is ``entity`` with confidence ``score``."""
+
+    entity: str
+    start: int
+    end: int
+    score: float
+    text: str
+
+
+class CharWindowContextOnly(ContextAwareEnhancer):
+    """Presidio's enhancer slot, left empty: our recognizers score context themselves
+    (character windows work for Chinese), and without a model there are no tokens."""
+
+    def __init__(self) -> None:
+        """No parameters are used."""
+        super().__init__(0.0, 0.0, 0, 0)
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        """Return the results unchanged."""
+        return raw_results
+
+
+def _nlp_engine(ner_model: str | None) -> NlpEngine:
+    """A no-op engine, or a spaCy engine for an installed model (never downloaded)."""
+    if ner_model is None:
+        return NoOpNlpEngine(
+            models=[{"lang_code": lang, "model_name": "none"} for lang in LANGUAGES]
+        )
+    import spacy.util
+
+    if not (spacy.util.is_package(ner_model) or Path(ner_model).exists()):
+        raise ValueError(f"spaCy model {ner_model!r} is not installed; Pazhou never downloads one")
+    return SpacyNlpEngine(
+        models=[{"lang_code": lang, "model_name": ner_model} for lang in LANGUAGES]
+    )
+
+
+def build_analyzer(ner_model: str | None = None) -> AnalyzerEngine:
+    """An ``AnalyzerEngine`` with only Pazhou's recognizers, for ``zh`` and ``en``.
+
+    With ``ner_model=None`` (the default) no NLP model is used. With the name or path of an
+    *installed* spaCy model, that model provides tokens for presidio's context enhancer.
+    """
+    registry = RecognizerRegistry(supported_languages=list(LANGUAGES))
+    for language in LANGUAGES:
+        for recognizer in default_recognizers(language):
+            registry.add_recognizer(recognizer)
+    enhancer = CharWindowContextOnly() if ner_model is None else LemmaContextAwareEnhancer()
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=_nlp_engine(ner_model),
+        supported_languages=list(LANGUAGES),
+        context_aware_enhancer=enhancer,
+    )
+
+
+@lru_cache(maxsize=4)
+def cached_analyzer(ner_model: str | None = None) -> AnalyzerEngine:
+    """The process-wide analyzer for ``ner_model`` (built once)."""
+    return build_analyzer(ner_model)
+
+
+def resolve_overlaps(results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
+    """Keep the best of overlapping results: highest score, then longest, then earliest."""
+    ranked = sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start, r.entity_type))
+    kept: list[RecognizerResult] = []
+    for result in ranked:
+        if all(result.end <= k.start or result.start >= k.end for k in kept):
+            kept.append(result)
+    return sorted(kept, key=lambda r: r.start)
+
+
+def _spans(
+    analyzer: AnalyzerEngine, text: str, entities: list[str] | None, threshold: float
+) -> list[Span]:
+    """Analyse one non-empty text."""
+    results = analyzer.analyze(
+        text=text, language=ANALYSIS_LANGUAGE, entities=entities, score_threshold=threshold
+    )
+    return [
+        Span(r.entity_type, r.start, r.end, round(float(r.score), 4), text[r.start : r.end])
+        for r in resolve_overlaps(results)
+    ]
+
+
+def _checked_entities(engine: AnalyzerEngine, entities: Sequence[str] | None) -> list[str] | None:
+    """The requested entity names; unknown names raise ``ValueError`` instead of being skipped."""
+    if entities is None:
+        return None
+    known = set(engine.get_supported_entities(ANALYSIS_LANGUAGE))
+    unknown = sorted(set(entities) - known)
+    if unknown:
+        raise ValueError(f"unknown entities {unknown}; known: {sorted(known)}")
+    return list(entities)
+
+
+def find_spans(
+    texts: Sequence[str | None],
+    entities: Sequence[str] | None = None,
+    analyzer: AnalyzerEngine | None = None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[list[Span]]:
+    """Detected spans for each text (``[]`` for empty or ``None`` texts), in text order.
+
+    ``entities`` restricts detection to those entity names (default: all; an unknown name
+    raises ``ValueError``). Overlapping spans are resolved by score, then length. Spans
+    scoring below ``threshold`` are dropped; weak evidence (a bare date, an 8-digit
+    number) needs a nearby cue word. A value that is neither ``str`` nor ``None`` raises
+    ``TypeError`` rather than being skipped silently.
+    """
+    engine = analyzer if analyzer is not None else cached_analyzer()
+    wanted = _checked_entities(engine, entities)
+    out: list[list[Span]] = []
+    for text in texts:
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f"find_spans expects str or None, got {type(text).__name__}")
+        if not text or wanted == [] or not _WORTH_SCANNING.search(text):
+            out.append([])
+        else:
+            out.append(_spans(engine, text, wanted, threshold))
+    return out

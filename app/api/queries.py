@@ -1,0 +1,60 @@
+"""DP queries and previews (consumer with a dp_query grant)."""
+
+import hashlib
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import DatabaseDep, SessionDep, SettingsDep
+from app.audit.context import audit_context, receipt
+from app.auth.deps import ConsumerActor
+from app.services import query_run
+from policies.query import Query
+
+router = APIRouter(prefix="/v1/datasets", tags=["queries"])
+DatasetId = Annotated[str, Path(max_length=64)]
+
+
+@router.post("/{dataset_id}/queries", name="queries.run")
+async def run_query(
+    dataset_id: DatasetId,
+    query: Query,
+    actor: ConsumerActor,
+    session: SessionDep,
+    db: DatabaseDep,
+    cfg: SettingsDep,
+    request: Request,
+) -> dict[str, Any]:
+    """Noisy answer with its ε cost, remaining budgets, 95% half-widths and audit receipt."""
+    answer = await run_in_threadpool(query_run.run, db, session, cfg, actor, dataset_id, query)
+    context = audit_context(request)
+    context.details.update(
+        query_hash=answer.pop("query_hash"),
+        query_id=answer.get("query_id"),
+        epsilon_spent=answer["epsilon_spent"],
+        delta_spent=answer["delta_spent"],
+        cached=answer["cached"],
+        result_digest=_digest(answer["rows"]),
+    )
+    answer["receipt"] = await run_in_threadpool(receipt, request, session)
+    return answer
+
+
+@router.post("/{dataset_id}/queries/preview", name="queries.preview")
+async def preview_query(
+    dataset_id: DatasetId,
+    query: Query,
+    actor: ConsumerActor,
+    _session: SessionDep,
+    db: DatabaseDep,
+    cfg: SettingsDep,
+) -> dict[str, Any]:
+    """What the query would cost and how accurate it would be; spends nothing."""
+    return await run_in_threadpool(query_run.preview, db, cfg, actor, dataset_id, query)
+
+
+def _digest(rows: list[dict[str, Any]]) -> str:
+    body = json.dumps(rows, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()

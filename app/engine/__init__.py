@@ -1,0 +1,1 @@
+"""Exact aggregates computed by DuckDB over Parquet; noise is added elsewhere."""

@@ -1,0 +1,1 @@
+"""Background jobs with their state in the database (scan, publish)."""

@@ -1,0 +1,136 @@
+"""Budgets: reservations are conditional UPDATEs, so no replica can ever overspend."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.db.base import utcnow
+from app.db.models import DatasetBudget, Grant, QueryRecord
+
+SLACK = 1e-9  # float sums of ε shares (0.1 + 0.2 …) must not refuse the last exact share
+
+
+def reserve_grant(
+    session: Session, grant_id: str, epsilon: float, delta: float, now: datetime
+) -> bool:
+    result = session.execute(
+        update(Grant)
+        .where(
+            Grant.id == grant_id,
+            Grant.revoked_at.is_(None),
+            Grant.expires_at > now,
+            Grant.epsilon_spent + epsilon <= Grant.epsilon_total + SLACK,
+            Grant.delta_spent + delta <= Grant.delta_total + SLACK * 1e-6,
+        )
+        .values(epsilon_spent=Grant.epsilon_spent + epsilon, delta_spent=Grant.delta_spent + delta)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+def reserve_dataset(session: Session, dataset_id: str, epsilon: float, delta: float) -> bool:
+    result = session.execute(
+        update(DatasetBudget)
+        .where(
+            DatasetBudget.dataset_id == dataset_id,
+            DatasetBudget.epsilon_spent + epsilon <= DatasetBudget.epsilon_total + SLACK,
+            DatasetBudget.delta_spent + delta <= DatasetBudget.delta_total + SLACK * 1e-6,
+        )
+        .values(
+            epsilon_spent=DatasetBudget.epsilon_spent + epsilon,
+            delta_spent=DatasetBudget.delta_spent + delta,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+def refund(session: Session, record: QueryRecord) -> None:
+    """Give a failed query's reservation back to both layers."""
+    session.execute(
+        update(Grant)
+        .where(Grant.id == record.grant_id)
+        .values(
+            epsilon_spent=Grant.epsilon_spent - record.epsilon,
+            delta_spent=Grant.delta_spent - record.delta,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(DatasetBudget)
+        .where(DatasetBudget.dataset_id == record.dataset_id)
+        .values(
+            epsilon_spent=DatasetBudget.epsilon_spent - record.epsilon,
+            delta_spent=DatasetBudget.delta_spent - record.delta,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    record.state, record.finished_at = "refunded", utcnow()
+
+
+def grant(session: Session, grant_id: str) -> Grant | None:
+    return session.get(Grant, grant_id)
+
+
+def active_grant(
+    session: Session, dataset_id: str, consumer_id: str, output: str, now: datetime
+) -> Grant | None:
+    query = (
+        select(Grant)
+        .where(
+            Grant.dataset_id == dataset_id,
+            Grant.consumer_id == consumer_id,
+            Grant.revoked_at.is_(None),
+            Grant.expires_at > now,
+        )
+        .order_by(Grant.created_at.desc())
+    )
+    return next((g for g in session.scalars(query) if output in g.outputs), None)
+
+
+def dataset_budget(session: Session, dataset_id: str) -> DatasetBudget | None:
+    return session.get(DatasetBudget, dataset_id)
+
+
+def set_dataset_cap(session: Session, dataset_id: str, epsilon: float, delta: float) -> None:
+    """A new policy moves the cap; what was spent stays spent."""
+    row = session.get(DatasetBudget, dataset_id)
+    if row is None:
+        session.add(
+            DatasetBudget(
+                dataset_id=dataset_id,
+                epsilon_total=epsilon,
+                epsilon_spent=0.0,
+                delta_total=delta,
+                delta_spent=0.0,
+            )
+        )
+    else:
+        row.epsilon_total, row.delta_total = epsilon, delta
+    session.flush()
+
+
+def cached_answer(
+    session: Session, dataset_id: str, version: int, query_hash: str
+) -> QueryRecord | None:
+    query = select(QueryRecord).where(
+        QueryRecord.dataset_id == dataset_id,
+        QueryRecord.version == version,
+        QueryRecord.query_hash == query_hash,
+        QueryRecord.state == "committed",
+    )
+    return session.scalars(query.order_by(QueryRecord.created_at).limit(1)).first()
+
+
+def add(session: Session, row: Any) -> None:
+    session.add(row)
+    session.flush()
+
+
+def grants_of(session: Session, **where: Any) -> list[Grant]:
+    query = select(Grant)
+    for name, value in where.items():
+        query = query.where(getattr(Grant, name) == value)
+    return list(session.scalars(query.order_by(Grant.created_at)))

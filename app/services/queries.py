@@ -1,0 +1,81 @@
+"""DP queries: check, price, reserve, compute, noise, commit (or refund), cache."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.auth.actor import Actor
+from app.config import Settings
+from app.db.base import utcnow
+from app.db.models import Dataset, Grant
+from app.db.session import Database
+from app.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
+from app.repositories import budget as repo
+from app.repositories import release as release_repo
+from app.storage.area import DataArea
+from policies.load import parse_mapping
+from policies.query import Query, QueryError, check
+from policies.release import ReleasePlan, plan
+from policies.schema import Policy
+
+
+class BudgetExceeded(AppError):
+    status, error = 409, "BudgetExceeded"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a query runs against: the grant, the policy, the published version."""
+
+    grant: Grant
+    policy: Policy
+    version: int
+    columns: list[str]
+    files: list[str]
+
+
+def canonical_hash(query: Query, version: int) -> str:
+    body = json.dumps(
+        {"query": query.model_dump(mode="json"), "version": version},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def target(db: Database, settings: Settings, actor: Actor, dataset_id: str) -> Target:
+    """The consumer's grant and the dataset's policy and published data, or a clear refusal."""
+    now = utcnow()
+    with db.reading() as session:
+        grant = repo.active_grant(session, dataset_id, actor.principal_id, "dp_query", now)
+        if grant is None:
+            raise Forbidden(f"you hold no active dp_query grant on dataset {dataset_id}")
+        policy_row = release_repo.current_policy(session, dataset_id)
+        dataset_published = _published(session, dataset_id)
+    if policy_row is None:
+        raise Conflict("the dataset has no release policy yet")
+    version, columns, parts = dataset_published
+    area = DataArea(settings.data_dir)
+    files = [str(area.absolute(part)) for part in parts]
+    return Target(grant, parse_mapping(policy_row.document), version, columns, files)
+
+
+def _published(session: Session, dataset_id: str) -> tuple[int, list[str], list[str]]:
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None or dataset.published_version is None:
+        raise NotFound(f"dataset {dataset_id} is not published")
+    row = release_repo.published(session, dataset_id, dataset.published_version)
+    if row is None:
+        raise NotFound(f"dataset {dataset_id} is not published")
+    return row.version, [c["name"] for c in row.columns], list(row.parts)
+
+
+def checked_plan(query: Query, where: Target) -> ReleasePlan:
+    try:
+        check(query, where.policy)
+    except QueryError as exc:
+        raise InvalidInput(exc.detail, field=exc.field) from exc
+    return plan(query, where.policy)

@@ -1,0 +1,94 @@
+"""Noise for released aggregates (diffprivlib mechanisms) and their 95% accuracy.
+
+Counts use the two-sided geometric mechanism (pure ε) or the analytic Gaussian (ε, δ); sums
+use Laplace (or Gaussian) calibrated to the policy's bounds; quantiles use the exponential
+mechanism over candidates drawn from the policy's bounds. Noise comes from diffprivlib's
+secure random source.
+"""
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from diffprivlib.mechanisms import Exponential, GaussianAnalytic, Geometric, Laplace
+
+CONFIDENCE = 0.95
+_BETA = 1 - CONFIDENCE
+
+
+def noisy_count(value: int, epsilon: float, delta: float = 0.0) -> int:
+    """A count with sensitivity 1 (one person adds or removes one row)."""
+    if delta > 0:
+        noisy = GaussianAnalytic(epsilon=epsilon, delta=delta, sensitivity=1).randomise(value)
+        return round(float(noisy))
+    return int(Geometric(epsilon=epsilon, sensitivity=1).randomise(int(value)))
+
+
+def noisy_sum(
+    value: float, epsilon: float, lower: float, upper: float, delta: float = 0.0
+) -> float:
+    """A sum of values clamped to ``[lower, upper]``: one row moves it by at most max(|l|,|u|)."""
+    sensitivity = sum_sensitivity(lower, upper)
+    if delta > 0:
+        mech = GaussianAnalytic(epsilon=epsilon, delta=delta, sensitivity=sensitivity)
+    else:
+        mech = Laplace(epsilon=epsilon, sensitivity=sensitivity)
+    return float(mech.randomise(float(value)))
+
+
+def sum_sensitivity(lower: float, upper: float) -> float:
+    return max(abs(lower), abs(upper))
+
+
+def quantile_candidates(lower: float, upper: float, integer: bool, limit: int = 1001) -> np.ndarray:
+    """Candidate answers from the policy's bounds (never from the data)."""
+    if integer and upper - lower + 1 <= limit:
+        return np.arange(math.ceil(lower), math.floor(upper) + 1, dtype=float)
+    return np.linspace(lower, upper, limit)
+
+
+def noisy_quantile(
+    counts_below: Sequence[int], total: int, q: float, candidates: np.ndarray, epsilon: float
+) -> float:
+    """Exponential mechanism: utility −|#{x < c} − q·n|, sensitivity 1."""
+    utility = [-abs(float(below) - q * total) for below in counts_below]
+    mech = Exponential(
+        epsilon=epsilon, sensitivity=1, utility=utility, candidates=list(range(len(candidates)))
+    )
+    return float(candidates[int(mech.randomise())])
+
+
+def count_half_width(epsilon: float, delta: float = 0.0) -> float:
+    """95% half-width of the count noise (exact for the geometric mechanism)."""
+    if delta > 0:
+        return _gaussian_half_width(epsilon, delta, 1.0)
+    alpha = math.exp(-epsilon)
+    # P(|X| >= k) = 2 alpha^k / (1 + alpha) for the two-sided geometric distribution
+    return float(math.ceil(math.log(_BETA * (1 + alpha) / 2) / math.log(alpha)))
+
+
+def sum_half_width(epsilon: float, lower: float, upper: float, delta: float = 0.0) -> float:
+    sensitivity = sum_sensitivity(lower, upper)
+    if delta > 0:
+        return _gaussian_half_width(epsilon, delta, sensitivity)
+    return sensitivity / epsilon * math.log(1 / _BETA)
+
+
+def quantile_rank_half_width(epsilon: float, candidates: int) -> float:
+    """With 95% probability the answer's rank is within this many rows of the true quantile."""
+    return 2.0 / epsilon * (math.log(candidates) + math.log(1 / _BETA))
+
+
+def mean_half_width(
+    noisy_total: float, noisy_n: float, sum_width: float, count_width: float
+) -> float | None:
+    """Approximate 95% half-width of sum/count, from the two noisy parts (post-processing)."""
+    if noisy_n <= count_width:
+        return None
+    mean = noisy_total / noisy_n
+    return (sum_width + abs(mean) * count_width) / (noisy_n - count_width)
+
+
+def _gaussian_half_width(epsilon: float, delta: float, sensitivity: float) -> float:
+    mech = GaussianAnalytic(epsilon=epsilon, delta=delta, sensitivity=sensitivity)
+    return 1.959964 * math.sqrt(mech.variance(0.0))
