@@ -30,6 +30,7 @@ import contextlib
 import csv
 import datetime as dt
 import importlib
+import itertools
 import json
 import os
 import random
@@ -61,6 +62,7 @@ SAMPLE_EVERY = 0.02
 WARM_ROWS = 10_000
 IDLE_WINDOW = 0.25
 IDLE_CPU = 0.05  # a tree using under 5% of one CPU over IDLE_WINDOW is idle
+NOISY_CPU = 0.1  # other processes using more than this (in CPUs) skew a measurement
 SETTLE_TIMEOUT = 300
 GOAL_RATIO = 1.5
 GOAL_PEAK_MB = 500
@@ -220,6 +222,40 @@ def wait_idle(process: psutil.Process, timeout: float = SETTLE_TIMEOUT) -> float
     return max(0.0, time.perf_counter() - started - IDLE_WINDOW)  # less the idle window itself
 
 
+def _system_busy() -> float:
+    """CPU seconds the whole machine has been busy (all CPUs, all processes)."""
+    times = psutil.cpu_times()
+    return float(sum(times)) - times.idle - getattr(times, "iowait", 0.0)
+
+
+class OtherLoad:
+    """CPUs' worth of work done by processes outside the benchmark during a measurement.
+
+    The machine's busy time, less this process, its finished children and the server's tree;
+    0.3 means others used 30% of one CPU meanwhile (on 2 CPUs, that skews the figures).
+    """
+
+    def __init__(self, server: psutil.Process) -> None:
+        self.server = server
+        self.cpus = 0.0
+
+    def _ours(self) -> float:
+        own = psutil.Process().cpu_times()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        waited = children.ru_utime + children.ru_stime
+        return float(own.user + own.system) + waited + _tree_cpu(self.server)
+
+    def __enter__(self) -> "OtherLoad":
+        self._started = time.perf_counter()
+        self._busy, self._own = _system_busy(), self._ours()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall = time.perf_counter() - self._started
+        others = (_system_busy() - self._busy) - (self._ours() - self._own)
+        self.cpus = max(0.0, others / wall) if wall > 0 else 0.0
+
+
 def _reset_hwm(pid: int) -> bool:
     """Reset the kernel's peak-RSS mark (Linux: ``echo 5 > clear_refs``); False if refused."""
     try:
@@ -323,6 +359,7 @@ class Upload:
     samples: int
     settle_seconds: float
     settled_peak_mb: float
+    other_cpu: float
 
 
 def create_dataset(client: httpx.Client, name: str) -> str:
@@ -348,7 +385,7 @@ def upload_once(server: Server, client: httpx.Client, path: Path, rows: int, run
     hwm_reset = _reset_hwm(pid)
     sent: dict[str, float] = {}
     headers = {"Content-Type": "text/csv", "Content-Length": str(path.stat().st_size)}
-    with RssSampler(pid) as sampler:
+    with RssSampler(pid) as sampler, OtherLoad(psutil.Process(pid)) as others:
         started = time.perf_counter()
         response = client.post(
             f"/v1/datasets/{dataset_id}/versions", content=_body(path, sent), headers=headers
@@ -372,6 +409,7 @@ def upload_once(server: Server, client: httpx.Client, path: Path, rows: int, run
         samples=sampler.samples,
         settle_seconds=settle,
         settled_peak_mb=max(sampler.peak, baseline) / MB,
+        other_cpu=others.cpus,
     )
 
 
@@ -395,6 +433,7 @@ def _print_upload(run: int, result: Upload) -> None:
         f"  run {run} pazhou:   {result.seconds:.2f} s "
         f"(body sent after {result.send_seconds:.2f} s), "
         f"server RSS {result.baseline_mb:.0f} → peak {result.peak_mb:.0f} MB"
+        + _others(result.other_cpu)
     )
     if result.settle_seconds > 2 * IDLE_WINDOW:
         print(
@@ -417,6 +456,7 @@ class PeerRun:
     baseline_mb: float
     peak_mb: float
     rows: int
+    other_cpu: float = 0.0
 
 
 def _peer_read_csv(src: Path, dst: Path) -> int:
@@ -460,25 +500,37 @@ def peer_main(mode: str, src: Path, dst: Path) -> None:
     print(json.dumps(asdict(run)))
 
 
-def peer_once(mode: str, path: Path, work: Path) -> PeerRun:
+def peer_once(mode: str, path: Path, work: Path, server: psutil.Process) -> PeerRun:
     dst = work / f"peer-{mode}.parquet"
-    done = subprocess.run(
-        [sys.executable, __file__, "--peer", mode, "--src", str(path), "--dst", str(dst)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    with OtherLoad(server) as others:
+        done = subprocess.run(
+            [sys.executable, __file__, "--peer", mode, "--src", str(path), "--dst", str(dst)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if done.returncode != 0:
         raise RuntimeError(f"peer {mode} failed: {done.stderr.strip()}")
     dst.unlink(missing_ok=True)
-    return PeerRun(**json.loads(done.stdout.strip().splitlines()[-1]))
+    result = PeerRun(**json.loads(done.stdout.strip().splitlines()[-1]))
+    result.other_cpu = others.cpus
+    return result
 
 
-def checked_peer(mode: str, path: Path, rows: int, work: Path, run: int) -> PeerRun:
-    result = peer_once(mode, path, work)
+def _others(cpus: float) -> str:
+    return f" [other processes used {cpus:.2f} CPU meanwhile]" if cpus > NOISY_CPU else ""
+
+
+def checked_peer(
+    mode: str, path: Path, rows: int, work: Path, run: int, server: psutil.Process
+) -> PeerRun:
+    result = peer_once(mode, path, work, server)
     if result.rows != rows:
         raise RuntimeError(f"peer {mode} read {result.rows} rows, expected {rows}")
-    print(f"  run {run} {mode}: {result.seconds:.2f} s, peak RSS {result.peak_mb:.0f} MB")
+    print(
+        f"  run {run} {mode}: {result.seconds:.2f} s, peak RSS {result.peak_mb:.0f} MB"
+        + _others(result.other_cpu)
+    )
     return result
 
 
@@ -491,14 +543,15 @@ def bench(
     with running_server(work / "pazhou-data") as server:
         auth = {"Authorization": f"Bearer {server.key}"}
         with httpx.Client(base_url=server.url, headers=auth, timeout=600) as client:
-            started_mb = _tree_rss(psutil.Process(server.process.pid)) / MB
+            process = psutil.Process(server.process.pid)
+            started_mb = _tree_rss(process) / MB
             print(f"  server RSS after start: {started_mb:.0f} MB")
             warm_up(client, path, work)
             for run in range(1, repeat + 1):
                 uploads.append(upload_once(server, client, path, rows, run))
                 _print_upload(run, uploads[-1])
                 for mode, runs in peers.items():
-                    runs.append(checked_peer(mode, path, rows, work, run))
+                    runs.append(checked_peer(mode, path, rows, work, run, process))
     return started_mb, uploads, peers
 
 
@@ -525,6 +578,7 @@ class Summary:
     goal_ratio_met: bool
     goal_memory_met: bool
     runs: dict[str, list[float]]
+    other_cpu_max: float
     cpus: int | None = None
     busy_before_pct: float | None = None
 
@@ -547,9 +601,11 @@ def _raw_runs(uploads: list[Upload], peers: dict[str, list[PeerRun]]) -> dict[st
     raw = {
         "pazhou_s": [round(u.seconds, 3) for u in uploads],
         "pazhou_peak_mb": [round(u.peak_mb, 1) for u in uploads],
+        "pazhou_other_cpu": [round(u.other_cpu, 2) for u in uploads],
     }
     for mode, runs in peers.items():
         raw[f"{mode}_s"] = [round(r.seconds, 3) for r in runs]
+        raw[f"{mode}_other_cpu"] = [round(r.other_cpu, 2) for r in runs]
     return raw
 
 
@@ -580,6 +636,7 @@ def summarise(
         goal_ratio_met=ratio <= GOAL_RATIO,
         goal_memory_met=settled_max < GOAL_PEAK_MB,
         runs=_raw_runs(uploads, peers),
+        other_cpu_max=max(r.other_cpu for r in [*uploads, *itertools.chain(*peers.values())]),
     )
 
 
@@ -622,6 +679,11 @@ def print_table(s: Summary) -> None:
         f"response {s.pazhou_s - s.pazhou_send_s:.2f} s later; "
         f"server busy {s.server_settle_s:.2f} s after the response"
     )
+    if s.other_cpu_max > NOISY_CPU:
+        print(
+            f"warning: other processes used up to {s.other_cpu_max:.2f} CPU during a "
+            "measurement; rerun on a quiet machine for figures to quote"
+        )
 
 
 # ---------------------------------------------------------------- main

@@ -8,8 +8,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from anonymizers.classify import classify_table
 
+from anonymizers.classify import classify_table
 from anonymizers.operators import MaskContext
 from anonymizers.plan import apply_plan, build_plan, check_plan, person_key
 from app.config import Settings

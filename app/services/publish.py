@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from anonymizers.engine import find_spans
 from sqlalchemy.orm import Session
 
+from anonymizers.engine import find_spans
 from anonymizers.operators import MaskContext
 from anonymizers.plan import (
     PlanError,

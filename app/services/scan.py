@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from anonymizers.classify import classify_table
 from sqlalchemy.orm import Session
 
+from anonymizers.classify import classify_table
 from app.config import Settings
 from app.jobs.runner import Commit, Handler, JobContext
 from app.repositories import datasets as dataset_repo
