@@ -9,15 +9,17 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from anonymizers.plan import PlanError
 from app.audit.chain import ChainVerdict
 from app.config import get_settings
 from app.db import migrate
 from app.db.session import Database
+from app.errors import AppError
 from app.repositories import principals as principal_repo
 from app.repositories.audit import NewEvent, append
-from app.services import local_files, principals
+from app.services import grants, local_files, principals
 from app.services.audit_log import verify_chain
-from policies.load import parse_text
+from policies.load import PolicyError, parse_text
 
 main = typer.Typer(help="Pazhou: privacy-preserving data-sharing sandbox.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
@@ -124,6 +126,35 @@ def create_key(
     typer.echo(f"{role} key (shown once): {issued.key}")
 
 
+@admin_cli.command("grant")
+def grant(
+    dataset: Annotated[str, typer.Option(help="dataset id")],
+    consumer: Annotated[str, typer.Option(help="consumer principal id")],
+    epsilon: Annotated[float, typer.Option(min=0.0001, max=100)],
+    purpose: Annotated[str, typer.Option(help="the stated purpose")],
+    days: Annotated[int, typer.Option(min=1)] = 30,
+    output: Annotated[list[str] | None, typer.Option(help="dp_query and/or extract")] = None,
+) -> None:
+    """Grant a consumer an ε budget on a dataset (until access requests exist)."""
+    db = _database()
+    with db.transaction() as session:
+        made = grants.create(
+            session,
+            f"cli:{getpass.getuser()}",
+            dataset,
+            consumer,
+            epsilon,
+            days,
+            purpose,
+            output or ["dp_query"],
+        )
+        details = {"consumer_id": consumer, "epsilon": epsilon}
+        event = _cli_event("grants.create", f"grant/{made.id}", details)
+        event.dataset_id = dataset
+        append(session, event)
+    typer.echo(json.dumps({"grant_id": made.id, "expires_at": made.expires_at.isoformat()}))
+
+
 @main.command()
 def demo() -> None:
     """Migrate the embedded database and seed a demo organisation with one key per role.
@@ -156,7 +187,11 @@ def scan(
     sample: Annotated[int, typer.Option(min=10)] = 1000,
 ) -> None:
     """Print the classification report of a CSV, JSON Lines or Parquet file (as JSON)."""
-    report = local_files.scan_file(file, charset, sample)
+    try:
+        report = local_files.scan_file(file, charset, sample)
+    except (AppError, ValueError) as exc:
+        typer.echo(f"cannot scan {file.name}: {getattr(exc, 'detail', exc)}", err=True)
+        raise typer.Exit(2) from exc
     typer.echo(json.dumps({"file": file.name, "columns": report}, ensure_ascii=False, indent=2))
 
 
@@ -168,7 +203,11 @@ def sanitize(
     charset: str = "utf-8",
 ) -> None:
     """Mask a local file the way the policy (or the scan's defaults) says."""
-    parsed = parse_text(policy.read_text(encoding="utf-8")) if policy else None
+    try:
+        parsed = parse_text(policy.read_text(encoding="utf-8")) if policy else None
+    except PolicyError as exc:
+        typer.echo(f"invalid policy: {exc}", err=True)
+        raise typer.Exit(2) from exc
     with typer.progressbar(length=1000, label="masking") as bar:
         done = [0]
 
@@ -177,7 +216,11 @@ def sanitize(
             bar.update(step)
             done[0] += step
 
-        table = local_files.sanitize_file(file, out, get_settings(), parsed, charset, advance)
+        try:
+            table = local_files.sanitize_file(file, out, get_settings(), parsed, charset, advance)
+        except (PlanError, AppError, ValueError) as exc:
+            typer.echo(f"\nnothing written: {getattr(exc, 'detail', exc)}", err=True)
+            raise typer.Exit(2) from exc
     typer.echo(f"wrote {out} ({table.num_rows} rows, columns: {', '.join(table.column_names)})")
 
 

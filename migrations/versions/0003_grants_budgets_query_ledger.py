@@ -42,13 +42,10 @@ def upgrade() -> None:
         sa.Column("delta_spent", sa.Float(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_by", sa.String(length=40), nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["consumer_id"], ["principals.id"], name=op.f("fk_grants_consumer_id_principals")
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by"], ["principals.id"], name=op.f("fk_grants_created_by_principals")
         ),
         sa.ForeignKeyConstraint(
             ["dataset_id"], ["datasets.id"], name=op.f("fk_grants_dataset_id_datasets")

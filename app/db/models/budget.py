@@ -25,7 +25,7 @@ class Grant(CreatedAt, Base):
     delta_spent: Mapped[float] = mapped_column(Float, default=0.0)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(ForeignKey("principals.id"))
+    created_by: Mapped[str] = mapped_column(String(80))
 
 
 class DatasetBudget(Base):
