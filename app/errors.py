@@ -52,6 +52,10 @@ class UnsupportedMediaType(AppError):
     status, error = 415, "UnsupportedMediaType"
 
 
+class StorageUnavailable(AppError):
+    status, error = 503, "StorageUnavailable"
+
+
 class InvalidInput(AppError):
     status, error = 422, "InvalidInput"
 

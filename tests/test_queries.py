@@ -160,3 +160,21 @@ def test_mean_is_close_with_a_large_epsilon(
     answer = _ask(client, world, pums, body).json()
     true_mean = statistics.mean(r["age"] for r in _truth())
     assert abs(answer["rows"][0]["mean_age"] - true_mean) < 3
+
+
+def test_a_failed_computation_refunds_the_reservation(
+    client: TestClient, world: World, pums: Published
+) -> None:
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    for path in (settings.data_dir / "published").rglob("*.parquet"):
+        path.rename(path.with_suffix(".moved"))
+    response = _ask(client, world, pums, FULL)
+    assert response.status_code == 503, response.text
+    assert "nothing was spent" in response.json()["detail"]
+    budgets = client.get("/v1/budgets", headers=auth(world.auditor)).json()
+    assert budgets["grants"][0]["epsilon_spent"] == 0
+    assert budgets["datasets"][0]["epsilon_spent"] == 0
+    events = client.get(
+        "/v1/audit/events", params={"action": "queries.run"}, headers=auth(world.auditor)
+    ).json()["items"]
+    assert events[-1]["outcome"] == 503

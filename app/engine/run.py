@@ -7,6 +7,7 @@ import duckdb
 import numpy as np
 
 from app.engine.compile import Compiler, Sql
+from app.errors import StorageUnavailable
 from policies import mechanisms as mech
 from policies.answer import GroupStats
 from policies.release import ReleasePlan
@@ -15,8 +16,13 @@ Key = tuple[Any, ...]
 
 
 def _rows(sql: Sql) -> list[tuple[Any, ...]]:
-    with duckdb.connect() as conn:
-        return conn.execute(sql.text, sql.params).fetchall()
+    try:
+        with duckdb.connect() as conn:
+            return conn.execute(sql.text, sql.params).fetchall()
+    except duckdb.IOException as exc:
+        raise StorageUnavailable(
+            "the published data could not be read; nothing was spent, try again later"
+        ) from exc
 
 
 def group_stats(
