@@ -36,7 +36,7 @@ def _noisy_shares(plan: ReleasePlan, stats: GroupStats) -> dict[str, Any]:
 
 def _release(share: Share, stats: GroupStats) -> Any:
     if share.kind == "count":
-        return mech.noisy_count(stats.count, share.epsilon, share.delta)
+        return mech.noisy_count(stats.count, share.epsilon, share.noise_delta)
     if share.kind == "sum":
         exact = stats.sums.get(share.key, 0.0)
         return mech.noisy_sum(exact, share.epsilon, share.lower, share.upper, share.delta)
@@ -44,9 +44,8 @@ def _release(share: Share, stats: GroupStats) -> Any:
         bins = stats.histograms.get(share.key) or [0] * (len(share.bins or ()) - 1)
         return [mech.noisy_count(c, share.epsilon, share.delta) for c in bins]
     grid = mech.quantile_candidates(share.lower, share.upper, share.integer)
-    below = stats.below.get(share.key, np.zeros(len(grid), dtype=np.int64))
-    total = int(below[-1]) if len(below) else 0
-    return mech.noisy_quantile(below[:-1].tolist(), total, share.q or 0.5, grid, share.epsilon)
+    below = stats.below.get(share.key, np.zeros(len(grid) + 1, dtype=np.int64))
+    return mech.noisy_quantile(below.tolist(), share.q or 0.5, grid, share.epsilon)
 
 
 def _row(

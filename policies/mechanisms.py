@@ -8,6 +8,7 @@ secure random source.
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 from diffprivlib.mechanisms import Exponential, GaussianAnalytic, Geometric, Laplace
@@ -47,11 +48,18 @@ def quantile_candidates(lower: float, upper: float, integer: bool, limit: int = 
     return np.linspace(lower, upper, limit)
 
 
-def noisy_quantile(
-    counts_below: Sequence[int], total: int, q: float, candidates: np.ndarray, epsilon: float
-) -> float:
-    """Exponential mechanism: utility −|#{x < c} − q·n|, sensitivity 1."""
-    utility = [-abs(float(below) - q * total) for below in counts_below]
+def noisy_quantile(below: Sequence[int], q: float, candidates: np.ndarray, epsilon: float) -> float:
+    """Exponential mechanism over candidates ``c_j``; sensitivity 1.
+
+    ``below[j]`` = #{x < c_j} for every candidate plus a last entry, the total n, so that
+    ``[below[j], below[j+1]]`` is the interval of ranks that ``c_j`` covers (ties included).
+    Utility is minus the distance from q·n to that interval: 0 for every candidate that is a
+    true q-quantile, and one row changes it by at most 1.
+    """
+    target = q * float(below[-1])
+    utility = [
+        -max(0.0, float(low) - target, target - float(high)) for low, high in pairwise(below)
+    ]
     mech = Exponential(
         epsilon=epsilon, sensitivity=1, utility=utility, candidates=list(range(len(candidates)))
     )
@@ -59,12 +67,12 @@ def noisy_quantile(
 
 
 def count_half_width(epsilon: float, delta: float = 0.0) -> float:
-    """95% half-width of the count noise (exact for the geometric mechanism)."""
-    if delta > 0:
-        return _gaussian_half_width(epsilon, delta, 1.0)
+    """95% half-width of the (integer) count noise: the smallest k with P(|X| <= k) >= 95%."""
+    if delta > 0:  # the count is rounded: |round(v + N) - v| <= k  iff  |N| < k + 1/2
+        return float(max(0, math.ceil(_gaussian_half_width(epsilon, delta, 1.0) - 0.5)))
     alpha = math.exp(-epsilon)
-    # P(|X| >= k) = 2 alpha^k / (1 + alpha) for the two-sided geometric distribution
-    return float(math.ceil(math.log(_BETA * (1 + alpha) / 2) / math.log(alpha)))
+    # P(|X| >= k) = 2 alpha^k / (1 + alpha): the smallest k with P(|X| > k) <= 5%
+    return float(max(0, math.ceil(math.log(_BETA * (1 + alpha) / 2) / math.log(alpha)) - 1))
 
 
 def sum_half_width(epsilon: float, lower: float, upper: float, delta: float = 0.0) -> float:
@@ -77,6 +85,14 @@ def sum_half_width(epsilon: float, lower: float, upper: float, delta: float = 0.
 def quantile_rank_half_width(epsilon: float, candidates: int) -> float:
     """With 95% probability the answer's rank is within this many rows of the true quantile."""
     return 2.0 / epsilon * (math.log(candidates) + math.log(1 / _BETA))
+
+
+def selection_threshold(epsilon: float, delta: float) -> float:
+    """Noisy count a private group key needs so that a key held by one person shows with
+    probability at most ``delta``: geometric noise, P(X >= k) = alpha^k / (1 + alpha).
+    """
+    alpha = math.exp(-epsilon)
+    return 1.0 + math.ceil(math.log(delta * (1 + alpha)) / math.log(alpha))
 
 
 def mean_half_width(

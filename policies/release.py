@@ -5,8 +5,7 @@ Groups are disjoint, so one person touches one group: the same ε covers every g
 noisy count and the noisy sum of its column instead of paying for them again.
 """
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from policies import mechanisms as mech
@@ -28,6 +27,13 @@ class Share:
     integer: bool = False
     q: float | None = None
     bins: tuple[float, ...] | None = None
+    selects: bool = False
+
+    @property
+    def noise_delta(self) -> float:
+        """The δ the noise may use: none when this count also selects private group keys
+        (its δ then pays for the selection threshold instead, never twice)."""
+        return 0.0 if self.selects else self.delta
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,8 @@ def plan(query: Query, policy: Policy) -> ReleasePlan:
     shares = {
         key: _share(key, kind, agg, epsilon, delta, policy) for key, (kind, agg) in wanted.items()
     }
+    if private_groups:
+        shares["count"] = replace(shares["count"], selects=True)
     return ReleasePlan(query, shares, private_groups)
 
 
@@ -90,10 +98,10 @@ def _share(
 
 
 def selection_threshold(plan: ReleasePlan, min_group_size: int) -> float:
-    """Noisy count a private group key needs to be shown (Laplace-style partition selection)."""
+    """Noisy count a private group key needs to be shown: a key held by one person appears
+    with probability at most the count share's δ, and never below ``min_group_size``."""
     share = plan.shares["count"]
-    dp_threshold = 1 + math.log(1 / (2 * share.delta)) / share.epsilon if share.delta else 1.0
-    return max(float(min_group_size), dp_threshold)
+    return max(float(min_group_size), mech.selection_threshold(share.epsilon, share.delta))
 
 
 def expected_half_widths(plan: ReleasePlan) -> dict[str, float]:
@@ -101,7 +109,7 @@ def expected_half_widths(plan: ReleasePlan) -> dict[str, float]:
     widths: dict[str, float] = {}
     for key, share in plan.shares.items():
         if share.kind in ("count", "histogram"):
-            widths[key] = mech.count_half_width(share.epsilon, share.delta)
+            widths[key] = mech.count_half_width(share.epsilon, share.noise_delta)
         elif share.kind == "sum":
             widths[key] = mech.sum_half_width(share.epsilon, share.lower, share.upper, share.delta)
         else:
