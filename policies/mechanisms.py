@@ -8,6 +8,7 @@ secure random source.
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -20,7 +21,7 @@ _BETA = 1 - CONFIDENCE
 def noisy_count(value: int, epsilon: float, delta: float = 0.0) -> int:
     """A count with sensitivity 1 (one person adds or removes one row)."""
     if delta > 0:
-        noisy = GaussianAnalytic(epsilon=epsilon, delta=delta, sensitivity=1).randomise(value)
+        noisy = _gaussian(epsilon, delta, 1.0).randomise(value)
         return round(float(noisy))
     return int(Geometric(epsilon=epsilon, sensitivity=1).randomise(int(value)))
 
@@ -31,7 +32,7 @@ def noisy_sum(
     """A sum of values clamped to ``[lower, upper]``: one row moves it by at most max(|l|,|u|)."""
     sensitivity = sum_sensitivity(lower, upper)
     if delta > 0:
-        mech = GaussianAnalytic(epsilon=epsilon, delta=delta, sensitivity=sensitivity)
+        mech = _gaussian(epsilon, delta, sensitivity)
     else:
         mech = Laplace(epsilon=epsilon, sensitivity=sensitivity)
     return float(mech.randomise(float(value)))
@@ -106,5 +107,11 @@ def mean_half_width(
 
 
 def _gaussian_half_width(epsilon: float, delta: float, sensitivity: float) -> float:
-    mech = GaussianAnalytic(epsilon=epsilon, delta=delta, sensitivity=sensitivity)
-    return 1.959964 * math.sqrt(mech.variance(0.0))
+    return 1.959964 * math.sqrt(_gaussian(epsilon, delta, sensitivity).variance(0.0))
+
+
+@lru_cache(maxsize=256)
+def _gaussian(epsilon: float, delta: float, sensitivity: float) -> GaussianAnalytic:
+    """Solving the analytic Gaussian's scale costs ~1 ms; the mechanism holds no state but
+    its parameters and the secure random source, so one per (ε, δ, Δ) serves every cell."""
+    return GaussianAnalytic(epsilon=epsilon, delta=delta, sensitivity=sensitivity)
