@@ -166,7 +166,7 @@ def test_a_failed_computation_refunds_the_reservation(
     client: TestClient, world: World, pums: Published
 ) -> None:
     settings = client.app.state.settings  # type: ignore[attr-defined]
-    for path in (settings.data_dir / "published").rglob("*.parquet"):
+    for path in (settings.data_dir / "published").rglob("*.*"):
         path.rename(path.with_suffix(".moved"))
     response = _ask(client, world, pums, FULL)
     assert response.status_code == 503, response.text
@@ -178,3 +178,32 @@ def test_a_failed_computation_refunds_the_reservation(
         "/v1/audit/events", params={"action": "queries.run"}, headers=auth(world.auditor)
     ).json()["items"]
     assert events[-1]["outcome"] == 503
+
+
+def test_public_keys_match_by_value_not_by_text(
+    client: TestClient, world: World, pums: Published
+) -> None:
+    """PUMS ``income`` is stored as double (some cells read ``1e+05``): the public values
+    0 and 17000 must still find their rows (17000 = 17000.0), not come back empty."""
+    from tests.dp_setup import POLICY
+
+    columns = {
+        **POLICY["columns"],
+        "income": {
+            "type": "category",
+            "public_values": [0, 17000],
+            "group_by": True,
+            "operator": "keep",
+        },
+    }
+    policy = {**POLICY, "columns": columns}
+    put = client.put(
+        f"/v1/datasets/{pums.dataset_id}/policy", json=policy, headers=auth(world.agency)
+    )
+    assert put.status_code == 200, put.text
+    body = {"aggregations": [{"fn": "count"}], "group_by": ["income"], "epsilon": 1.0}
+    answer = _ask(client, world, pums, body).json()
+    truth = _truth()
+    for row in answer["rows"]:
+        true_n = sum(1 for r in truth if r["income"] == int(row["income"]))
+        assert true_n > 0 and abs(row["count"] - true_n) <= 15, (row, true_n)

@@ -5,7 +5,7 @@ against the version's schema and quoted. Numbers are clamped to the policy's bou
 the engine, so one row's influence is bounded before any aggregate is taken.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -25,8 +25,19 @@ class Sql:
 
 
 class Compiler:
-    def __init__(self, columns: Sequence[str], files: Sequence[str]) -> None:
-        self.columns, self.files = set(columns), list(files)
+    """``source`` is ``None`` for the native table ``data``, else a list of Parquet files.
+
+    ``public`` maps a group-by column to its public values: the key is then the value's index,
+    matched by typed equality in the engine (17000 = 17000.0), never by text.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[str],
+        files: Sequence[str] | None,
+        public: Mapping[str, Sequence[Any]] | None = None,
+    ) -> None:
+        self.columns, self.files, self.public = set(columns), files, public or {}
 
     def ident(self, name: str) -> str:
         if name not in self.columns:
@@ -37,8 +48,18 @@ class Compiler:
         params += [share.lower, share.upper]
         return f"LEAST(GREATEST(CAST({self.ident(share.column or '')} AS DOUBLE), ?), ?)"
 
-    def _keys(self, plan: ReleasePlan) -> list[str]:
-        return [f"CAST({self.ident(n)} AS VARCHAR)" for n in plan.query.group_by]
+    def _keys(self, plan: ReleasePlan, params: list[Any]) -> list[str]:
+        keys = []
+        for name in plan.query.group_by:
+            values = self.public.get(name)
+            if values is None:
+                keys.append(f"CAST({self.ident(name)} AS VARCHAR)")
+                continue
+            column = self.ident(name)
+            cases = " ".join(f"WHEN {column} = ? THEN {i}" for i in range(len(values)))
+            params += list(values)
+            keys.append(f"CASE {cases} END")
+        return keys
 
     def _where(self, conditions: Sequence[Condition], params: list[Any]) -> str:
         parts = []
@@ -56,16 +77,19 @@ class Compiler:
         return " AND ".join(parts) or "TRUE"
 
     def _tail(self, plan: ReleasePlan, params: list[Any], extra_where: str = "") -> str:
-        params.append(self.files)
+        source = "data"
+        if self.files is not None:
+            params.append(list(self.files))
+            source = "read_parquet(?)"
         where = self._where(plan.query.where, params) + extra_where
-        keys = self._keys(plan)
-        group = f" GROUP BY {', '.join(keys)}" if keys else ""
-        return f" FROM read_parquet(?) WHERE {where}{group}"
+        width = len(plan.query.group_by)
+        group = f" GROUP BY {', '.join(f'k{i}' for i in range(width))}" if width else ""
+        return f" FROM {source} WHERE {where}{group}"
 
     def aggregates(self, plan: ReleasePlan) -> Sql:
         """One row per group: keys, COUNT(*), clamped sums, histogram bins."""
         params: list[Any] = []
-        select = [f"{key} AS k{i}" for i, key in enumerate(self._keys(plan))]
+        select = [f"{key} AS k{i}" for i, key in enumerate(self._keys(plan, params))]
         select.append("COUNT(*)")
         for share in plan.shares.values():
             if share.kind == "sum":
@@ -91,7 +115,7 @@ class Compiler:
         grid = mech.quantile_candidates(share.lower, share.upper, share.integer)
         step = float(grid[1] - grid[0]) if len(grid) > 1 else 1.0
         params: list[Any] = []
-        select = [f"{key} AS k{i}" for i, key in enumerate(self._keys(plan))]
+        select = [f"{key} AS k{i}" for i, key in enumerate(self._keys(plan, params))]
         clamp = self._clamp(share, params)
         params += [float(grid[0]), step]
         select += [f"CAST(FLOOR(({clamp} - ?) / ?) AS BIGINT) AS bucket", "COUNT(*)"]

@@ -1,44 +1,71 @@
 """Run compiled SQL in DuckDB and gather exact per-group statistics."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 
 from app.engine.compile import Compiler, Sql
+from app.engine.native import cursor, engine_file
 from app.errors import StorageUnavailable
 from policies import mechanisms as mech
 from policies.answer import GroupStats
-from policies.release import ReleasePlan
+from policies.release import ReleasePlan, Share
 
 Key = tuple[Any, ...]
 
 
-def _rows(sql: Sql) -> list[tuple[Any, ...]]:
+def _rows(sql: Sql, native: Path | None) -> list[tuple[Any, ...]]:
     try:
-        with duckdb.connect() as conn:
-            return conn.execute(sql.text, sql.params).fetchall()
+        rows: list[tuple[Any, ...]] = cursor(native).execute(sql.text, sql.params).fetchall()
     except duckdb.IOException as exc:
         raise StorageUnavailable(
             "the published data could not be read; nothing was spent, try again later"
         ) from exc
+    return rows
+
+
+def _native(parts: Sequence[Path]) -> Path | None:
+    """The version's DuckDB file when there is one (a single published part)."""
+    if len(parts) != 1:
+        return None
+    candidate = engine_file(parts[0])
+    return candidate if candidate.exists() else None
 
 
 def group_stats(
-    plan: ReleasePlan, columns: Sequence[str], files: Sequence[str]
+    plan: ReleasePlan,
+    columns: Sequence[str],
+    parts: Sequence[Path],
+    public: Mapping[str, Sequence[Any]],
 ) -> dict[Key, GroupStats]:
-    """Exact (clamped) aggregates per group key, computed in the engine."""
-    compiler = Compiler(columns, files)
+    """Exact (clamped) aggregates per group key, computed in the engine.
+
+    Public group values come back as their text form (the keys the answer reports).
+    """
+    native = _native(parts)
+    compiler = Compiler(columns, None if native else [str(p) for p in parts], public)
     width = len(plan.query.group_by)
     stats: dict[Key, GroupStats] = {}
-    for row in _rows(compiler.aggregates(plan)):
-        key, values = tuple(row[:width]), list(row[width:])
-        stats[key] = _unpack(plan, values)
+    for row in _rows(compiler.aggregates(plan), native):
+        stats[_key(plan, public, row[:width])] = _unpack(plan, list(row[width:]))
     for share in plan.shares.values():
         if share.kind == "quantile":
-            _add_ranks(stats, _rows(compiler.quantile_buckets(plan, share)), width, share)
+            rows = _rows(compiler.quantile_buckets(plan, share), native)
+            keyed = [(_key(plan, public, row[:width]), row[width:]) for row in rows]
+            _add_ranks(stats, keyed, share)
     return stats
+
+
+def _key(plan: ReleasePlan, public: Mapping[str, Sequence[Any]], raw: Sequence[Any]) -> Key:
+    """The index of a public value becomes its text; private values are text already."""
+    key = []
+    for name, value in zip(plan.query.group_by, raw, strict=True):
+        values = public.get(name)
+        key.append(str(values[value]) if values is not None and value is not None else value)
+    return tuple(key)
 
 
 def _unpack(plan: ReleasePlan, values: list[Any]) -> GroupStats:
@@ -53,14 +80,13 @@ def _unpack(plan: ReleasePlan, values: list[Any]) -> GroupStats:
 
 
 def _add_ranks(
-    stats: dict[Key, GroupStats], rows: list[tuple[Any, ...]], width: int, share: Any
+    stats: dict[Key, GroupStats], rows: Sequence[tuple[Key, Sequence[Any]]], share: Share
 ) -> None:
     """``below[j]`` = rows under candidate ``j``; the last entry is the group's total."""
     size = len(mech.quantile_candidates(share.lower, share.upper, share.integer))
     buckets: dict[Key, np.ndarray] = {}
-    for row in rows:
-        key, bucket, count = tuple(row[:width]), int(row[width]), int(row[width + 1])
+    for key, (bucket, count) in rows:
         counts = buckets.setdefault(key, np.zeros(size + 1, dtype=np.int64))
-        counts[min(max(bucket, 0), size - 1) + 1] += count
+        counts[min(max(int(bucket), 0), size - 1) + 1] += int(count)
     for key, counts in buckets.items():
         stats.setdefault(key, GroupStats()).below[share.key] = np.cumsum(counts)

@@ -26,6 +26,7 @@ from anonymizers.plan import (
 from app.config import Settings
 from app.db.base import utcnow
 from app.db.models import PublishedVersion
+from app.engine import native
 from app.errors import Conflict, InvalidInput
 from app.jobs.runner import Commit, Handler, JobContext
 from app.repositories import datasets as dataset_repo
@@ -91,9 +92,18 @@ def _write(area: DataArea, context: JobContext, table: Any) -> tuple[str, Path]:
     try:
         pq.write_table(table, temporary, compression="zstd")
         temporary.rename(final)
+        native.build(final)
+    except BaseException:
+        _discard(final)
+        raise
     finally:
         temporary.unlink(missing_ok=True)
     return relative, final
+
+
+def _discard(final: Path) -> None:
+    final.unlink(missing_ok=True)
+    native.engine_file(final).unlink(missing_ok=True)
 
 
 def _record(
@@ -128,6 +138,6 @@ def _record(
         dataset.published_version, dataset.state = context.version, "published"
         session.flush()
     except BaseException:
-        final.unlink(missing_ok=True)
+        _discard(final)
         raise
     return {"rows": table.num_rows, "columns": table.column_names, "file": relative}

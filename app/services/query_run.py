@@ -1,5 +1,6 @@
 """Running a DP query against the budget: reserve in both layers, compute, commit or refund."""
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -128,7 +129,12 @@ def run(
         }
     record = _reserve(db, where, query, query_hash)
     try:
-        stats = group_stats(plan, where.columns, where.files)
+        public = {
+            name: where.policy.columns[name].public_values or ()
+            for name in query.group_by
+            if where.policy.columns[name].public_values is not None
+        }
+        stats = group_stats(plan, where.columns, [Path(f) for f in where.files], public)
         answer = assemble(
             plan,
             stats,
