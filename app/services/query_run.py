@@ -15,7 +15,7 @@ from app.engine.run import group_stats
 from app.repositories import budget as repo
 from app.services.queries import BudgetExceeded, Target, canonical_hash, checked_plan, target
 from policies import mechanisms
-from policies.answer import assemble
+from policies.answer import Answer, assemble
 from policies.query import Query
 from policies.release import ReleasePlan, expected_half_widths
 
@@ -61,6 +61,19 @@ def preview(
         "accuracy": {"confidence": mechanisms.CONFIDENCE, "half_width": widths},
         "split": {key: share.epsilon for key, share in plan.shares.items()},
     }
+
+
+def compute(plan: ReleasePlan, where: Target) -> Answer:
+    """Exact clamped aggregates in the engine, then noise: the whole release, no budget."""
+    public = {
+        name: where.policy.columns[name].public_values or ()
+        for name in plan.query.group_by
+        if where.policy.columns[name].public_values is not None
+    }
+    stats = group_stats(plan, where.columns, [Path(f) for f in where.files], public)
+    keys = _public_keys(plan, where)
+    widths = expected_half_widths(plan)
+    return assemble(plan, stats, keys, widths, where.policy.min_group_size)
 
 
 def _reserve(db: Database, where: Target, query: Query, query_hash: str) -> QueryRecord:
@@ -129,19 +142,7 @@ def run(
         }
     record = _reserve(db, where, query, query_hash)
     try:
-        public = {
-            name: where.policy.columns[name].public_values or ()
-            for name in query.group_by
-            if where.policy.columns[name].public_values is not None
-        }
-        stats = group_stats(plan, where.columns, [Path(f) for f in where.files], public)
-        answer = assemble(
-            plan,
-            stats,
-            _public_keys(plan, where),
-            expected_half_widths(plan),
-            where.policy.min_group_size,
-        )
+        answer = compute(plan, where)
     except BaseException:
         _refund(db, record)
         raise
