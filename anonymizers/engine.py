@@ -1,6 +1,10 @@
 """Detection engine: a presidio ``AnalyzerEngine`` holding only Pazhou's recognizers, and
 :func:`find_spans`, which returns non-overlapping entity spans for a batch of texts.
 
+Two paths share every pattern, validator and context rule: presidio (the reference, used for
+classification and reports) and the bulk path of :mod:`anonymizers.fast_spans` (for masking
+whole columns: ``find_spans(..., fast=True)`` or :func:`bulk_span_finder`).
+
 Offline by construction: no spaCy model is needed (presidio's ``NoOpNlpEngine``), and
 ``tldextract`` is told not to fetch the public-suffix list. Recognizers are registered for
 the languages in ``LANGUAGES`` (``zh`` and ``en``); texts are analysed as ``zh`` because the
@@ -15,7 +19,6 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,24 +34,23 @@ from presidio_analyzer.context_aware_enhancers import (
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NoOpNlpEngine, SpacyNlpEngine
 
+from anonymizers.fast_spans import Span, find_spans_fast, span_tuples
 from anonymizers.recognizers import default_recognizers
+
+__all__ = [
+    "Span",
+    "build_analyzer",
+    "bulk_span_finder",
+    "cached_analyzer",
+    "find_spans",
+    "resolve_overlaps",
+]
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 ANALYSIS_LANGUAGE = "zh"
 DEFAULT_THRESHOLD = 0.5
 # A text without a digit, '@', a CJK character or a capital letter holds nothing we detect.
 _WORTH_SCANNING = re.compile(r"[0-9@A-Z\u3400-\u4dbf\u4e00-\u9fff]")
-
-
-@dataclass(frozen=True)
-class Span:
-    """One detected entity: ``text[start:end]`` is ``entity`` with confidence ``score``."""
-
-    entity: str
-    start: int
-    end: int
-    score: float
-    text: str
 
 
 class CharWindowContextOnly(ContextAwareEnhancer):
@@ -151,6 +153,7 @@ def find_spans(
     analyzer: AnalyzerEngine | None = None,
     *,
     threshold: float = DEFAULT_THRESHOLD,
+    fast: bool = False,
 ) -> list[list[Span]]:
     """Detected spans for each text (``[]`` for empty or ``None`` texts), in text order.
 
@@ -159,7 +162,15 @@ def find_spans(
     scoring below ``threshold`` are dropped; weak evidence (a bare date, an 8-digit
     number) needs a nearby cue word. A value that is neither ``str`` nor ``None`` raises
     ``TypeError`` rather than being skipped silently.
+
+    ``fast=True`` uses the bulk path (:func:`anonymizers.fast_spans.find_spans_fast`: same
+    patterns and validators, a cheaper recall-first Chinese-name detector, worker processes
+    for large batches) instead of presidio; ``analyzer`` must then be None.
     """
+    if fast:
+        if analyzer is not None:
+            raise ValueError("fast=True does not use a presidio analyzer; pass analyzer=None")
+        return find_spans_fast(texts, entities, threshold=threshold)
     engine = analyzer if analyzer is not None else cached_analyzer()
     wanted = _checked_entities(engine, entities)
     out: list[list[Span]] = []
@@ -171,3 +182,12 @@ def find_spans(
         else:
             out.append(_spans(engine, text, wanted, threshold))
     return out
+
+
+def bulk_span_finder(texts: Sequence[str]) -> list[list[tuple[str, int, int]]]:
+    """A ``replace_spans`` span finder on the bulk path: ``(entity, start, end)`` per span.
+
+    Batches of 40,000 texts or more are spread over worker processes (see
+    :mod:`anonymizers.span_pool`), so give ``replace_spans`` a large ``batch_size``.
+    """
+    return span_tuples(texts)

@@ -72,7 +72,7 @@ class ReplaceSpansParams(OperatorParams):
     style: Literal["entity", "pseudonym"] = "entity"
     length: StrictInt = Field(default=8, ge=8, le=64)
     entities: tuple[StrictStr, ...] | None = Field(default=None, min_length=1)
-    batch_size: StrictInt = Field(default=2000, ge=1, le=100_000)
+    batch_size: StrictInt = Field(default=100_000, ge=1, le=1_000_000)
 
 
 class ReplaceSpansOperator(Operator):

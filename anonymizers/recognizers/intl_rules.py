@@ -28,6 +28,11 @@ _IIN_RE = re.compile(
     r"|3(?:0[0-5]|[4679]|8|5(?:2[89]|[3-8]))"
 )
 _PHONE_RE = re.compile(r"\+?[0-9()\s.\-]{6,24}(?:\s*(?:x|ext\.?|#|转)\s*[0-9]{1,6})?", re.I)
+_EXT_TAIL = re.compile(r"\s*(?:x|ext\.?|#)\s*[0-9]{1,6}$", re.I)  # as ``parse`` reads them
+_QUICK_SHAPES = (
+    ("US", 1, re.compile(r"\(?([2-9][0-9]{2})\)?[\s.\-]?([2-9][0-9]{2})[\s.\-]?([0-9]{4})")),
+    ("CN", 86, re.compile(r"\(?0([1-9][0-9]{1,2})\)?[\s\-]?([2-9][0-9]{6,7})")),
+)
 _DATE_RES = (
     (re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})"), (1, 3, 4)),
     (re.compile(r"([0-9]{4})()([0-9]{2})([0-9]{2})"), (1, 3, 4)),
@@ -90,6 +95,26 @@ def credit_card(value: str) -> bool:
     return ok and bool(_IIN_RE.match(v)) and _luhn(v)
 
 
+def _quick_valid(value: str, regions: tuple[str, ...]) -> bool:
+    """True when ``value`` (extension cut off) is shaped like a national number of one of
+    ``regions`` for which a quick check exists (US ``(212) 355-1234``, CN ``010-62345678``) and
+    ``phonenumbers`` says it is valid for that region.
+
+    This skips ``phonenumbers.parse`` (the costly part): the national number is the digits
+    (after the trunk ``0`` for CN), which is what ``parse`` finds for these shapes, and being
+    valid for the region a number was parsed for implies ``is_valid_number``. False means
+    "not settled here", not "invalid".
+    """
+    core = _EXT_TAIL.sub("", value)
+    for region, code, shape in _QUICK_SHAPES:
+        match = shape.fullmatch(core)
+        if match and region in regions:
+            national = int("".join(match.groups()))
+            number = phonenumbers.PhoneNumber(country_code=code, national_number=national)
+            return bool(phonenumbers.is_valid_number_for_region(number, region))
+    return False
+
+
 def phone_number(value: str, regions: tuple[str, ...] = PHONE_REGIONS) -> bool:
     """Valid phone number per ``phonenumbers``: international (``+``/``00``) or national
     in one of ``regions`` (CN, US, GB, HK, MO by default); extensions are allowed."""
@@ -98,6 +123,8 @@ def phone_number(value: str, regions: tuple[str, ...] = PHONE_REGIONS) -> bool:
         return False
     if v.startswith("00"):
         v = "+" + v[2:]
+    if not v.startswith("+") and _quick_valid(v, regions):
+        return True
     for region in (None,) if v.startswith("+") else regions:
         try:
             number = phonenumbers.parse(v, region)

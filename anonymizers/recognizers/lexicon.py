@@ -33,6 +33,22 @@ CN_COMPOUND_SURNAMES: frozenset[str] = words(
     "独孤 呼延 申屠 太史 万俟 澹台 公冶 宗政 濮阳 淳于 单于 钟离 闻人 赫连 拓跋 司空"
 )
 
+# Characters common in given names (compiled by hand from published name-frequency tables:
+# the most frequent given names of mainland residents across generations).
+CN_GIVEN_NAME_CHARS: frozenset[str] = frozenset(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕飞鹏斌宇浩凯健俊帆帅旭宁杨想"
+    "龙林欣佳怡婷雪慧莹晶颖倩琳璐晨阳辉鑫波峰亮成志文建国荣春梅兵振海东新德祥福生元全胜安庆永"
+    "宏光天小子云博嘉梓涵轩睿泽豪晓丹瑶琴蓉莉琪薇娇妍悦璇蕾菲晴楠洁凤珍珠翠淑惠爱霖清昊然诺依"
+    "宸铭瑞彤萱琦航泓毅鸿翔远腾震霆雷辰星月露冰玥婉婕媛嫣妮娅姗姣姝莎蔓芸茜萌蓓菁茹蕊荷莲菊桃"
+    "杏柳樱枫松柏桦楷榕森彬杉栋梁金银钢铁锋锐钰锦镇坤培基城坚垚增秋冬夏立伦仁义信忠孝礼智勤俭"
+    "诚善良贤正直友朋武威雄壮美素贞雯晗墨逸曦昕昭晖卫兴旺达富贵江河湖泉源溪润澄沛山岩岳峻崇嵩"
+    "鹤雁鸣翼敢韧久恒厚吉禄寿喜淼焱朱赤青碧绿蓝畅瀚媚康思怀花雅婧琛瑾瑜璟珏琼璞琰玮炜烨煜熙灿"
+    "焕炎勋劲励钧锴铮骏驰骁鹰彪虎豹麟宾宜容宣守宝寅岚巍川州希广庭廷弘彦彩影征律恩慈承敬斐昌晋"
+    "晟景曼朗枝根梦楚欢毓汉池沙泰洪浪淳深湘滨潇澜玄玫珊瑛甜田白皓盈真石磐祖祺禹科程稳章童竹笑"
+    "筠紫纯维绍继羽翰耀聪舒艺芝芮苗若茂菡蒙蔚虹衡裕誉诗语贝财贺赛越跃迪遥郁醒钦铃锡闯阔雨霄靖"
+    "韦韬韵顺颂风馨鲲鸽黎齐"
+)
+
 EN_GIVEN_NAMES: frozenset[str] = words(
     """
     james john robert michael william david richard joseph thomas charles christopher daniel

@@ -67,10 +67,17 @@ def _lengths_by_prefix() -> dict[str, tuple[int, ...]]:
     return {prefix: tuple(sorted(lengths, reverse=True)) for prefix, lengths in index.items()}
 
 
+@cache
+def _first_chars() -> re.Pattern[str]:
+    """A character class of the first characters of place names (a sixth of Chinese text)."""
+    return re.compile(f"[{''.join(sorted(re.escape(name[0]) for name in place_names()))}]")
+
+
 def find_place(text: str, start: int = 0) -> tuple[int, int] | None:
     """Find the first (longest at its position) place name in ``text``; return (start, end)."""
     names, index = place_names(), _lengths_by_prefix()
-    for i in range(start, len(text) - 1):
+    for first in _first_chars().finditer(text, start, len(text) - 1):
+        i = first.start()
         for length in index.get(text[i : i + 2], ()):
             if text[i : i + length] in names:
                 return i, i + length

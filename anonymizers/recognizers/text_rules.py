@@ -24,6 +24,7 @@ EN_TOKEN = re.compile(r"[A-Z][a-z]*(?:[A-Z][a-z]+)?(?:['’\-][A-Z]?[a-z]+)*")
 _INITIAL = re.compile(r"[A-Z]\.?")
 EN_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam"})
 EN_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "md", "dds", "phd", "dvm", "esq"})
+_NO_APOSTROPHES = str.maketrans("", "", "'’")
 ADDRESS_MARKER = re.compile(
     r"[路街道巷号弄村镇栋室座幢楼里乡组]|胡同|大厦|小区|单元|花园|广场|园区|公寓"
 )
@@ -60,7 +61,7 @@ def _strip_affixes(tokens: list[str]) -> list[str]:
 
 def en_name_key(token: str) -> str:
     """Lexicon key of a name token: lower case without apostrophes (``O'Brien`` → obrien)."""
-    return re.sub(r"['’]", "", token).lower()
+    return token.translate(_NO_APOSTROPHES).lower()
 
 
 def en_person_name(value: str) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
-from anonymizers.engine import find_spans
+from anonymizers.engine import bulk_span_finder
 from anonymizers.operators import MaskContext
 from anonymizers.plan import (
     PlanError,
@@ -38,8 +38,9 @@ from app.storage.read import whole
 
 
 def span_finder(texts: Any) -> list[list[tuple[str, int, int]]]:
-    """Adapter from the detection engine to the ``replace_spans`` operator."""
-    return [[(s.entity, s.start, s.end) for s in spans] for spans in find_spans(list(texts))]
+    """The bulk detector (same patterns and validators as the presidio recognizers, tuned for
+    throughput and recall, on both cores for large batches) for ``replace_spans``."""
+    return bulk_span_finder(list(texts))
 
 
 def _inputs(context: JobContext) -> tuple[Any, list[dict[str, Any]], dict[str, Any], str | None]:
