@@ -5,7 +5,7 @@ against the version's schema and quoted. Numbers are clamped to the policy's bou
 the engine, so one row's influence is bounded before any aggregate is taken.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -25,19 +25,10 @@ class Sql:
 
 
 class Compiler:
-    """``source`` is ``None`` for the native table ``data``, else a list of Parquet files.
+    """``files`` is ``None`` for the native table ``data``, else a list of Parquet files."""
 
-    ``public`` maps a group-by column to its public values: the key is then the value's index,
-    matched by typed equality in the engine (17000 = 17000.0), never by text.
-    """
-
-    def __init__(
-        self,
-        columns: Sequence[str],
-        files: Sequence[str] | None,
-        public: Mapping[str, Sequence[Any]] | None = None,
-    ) -> None:
-        self.columns, self.files, self.public = set(columns), files, public or {}
+    def __init__(self, columns: Sequence[str], files: Sequence[str] | None) -> None:
+        self.columns, self.files = set(columns), files
 
     def ident(self, name: str) -> str:
         if name not in self.columns:
@@ -49,17 +40,8 @@ class Compiler:
         return f"LEAST(GREATEST(CAST({self.ident(share.column or '')} AS DOUBLE), ?), ?)"
 
     def _keys(self, plan: ReleasePlan, params: list[Any]) -> list[str]:
-        keys = []
-        for name in plan.query.group_by:
-            values = self.public.get(name)
-            if values is None:
-                keys.append(f"CAST({self.ident(name)} AS VARCHAR)")
-                continue
-            column = self.ident(name)
-            cases = " ".join(f"WHEN {column} = ? THEN {i}" for i in range(len(values)))
-            params += list(values)
-            keys.append(f"CASE {cases} END")
-        return keys
+        """Group on the raw columns: matching public values is done on the few result rows."""
+        return [self.ident(name) for name in plan.query.group_by]
 
     def _where(self, conditions: Sequence[Condition], params: list[Any]) -> str:
         parts = []

@@ -1,5 +1,6 @@
 """Run compiled SQL in DuckDB and gather exact per-group statistics."""
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,25 +47,48 @@ def group_stats(
     Public group values come back as their text form (the keys the answer reports).
     """
     native = _native(parts)
-    compiler = Compiler(columns, None if native else [str(p) for p in parts], public)
+    compiler = Compiler(columns, None if native else [str(p) for p in parts])
+    lookups = {name: {_canonical(v): str(v) for v in values} for name, values in public.items()}
     width = len(plan.query.group_by)
     stats: dict[Key, GroupStats] = {}
     for row in _rows(compiler.aggregates(plan), native):
-        stats[_key(plan, public, row[:width])] = _unpack(plan, list(row[width:]))
+        key = _key(plan, lookups, row[:width])
+        if key is not None:
+            stats[key] = _unpack(plan, list(row[width:]))
     for share in plan.shares.values():
         if share.kind == "quantile":
             rows = _rows(compiler.quantile_buckets(plan, share), native)
-            keyed = [(_key(plan, public, row[:width]), row[width:]) for row in rows]
-            _add_ranks(stats, keyed, share)
+            keyed = [(_key(plan, lookups, row[:width]), row[width:]) for row in rows]
+            _add_ranks(stats, [(key, rest) for key, rest in keyed if key is not None], share)
     return stats
 
 
-def _key(plan: ReleasePlan, public: Mapping[str, Sequence[Any]], raw: Sequence[Any]) -> Key:
-    """The index of a public value becomes its text; private values are text already."""
-    key = []
+def _canonical(value: Any) -> tuple[str, Any]:
+    """Numbers compare as numbers (17000, 17000.0 and "17000" are one key), the rest as text."""
+    if isinstance(value, bool):
+        return ("text", str(value))
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ("text", str(value))
+    return ("number", number) if math.isfinite(number) else ("text", str(value))
+
+
+def _key(
+    plan: ReleasePlan, lookups: Mapping[str, Mapping[tuple[str, Any], str]], raw: Sequence[Any]
+) -> Key | None:
+    """The reported key: a public value's own text, or a private value as text. ``None`` when
+    a row's value is not among the public values (such rows are never reported)."""
+    key: list[Any] = []
     for name, value in zip(plan.query.group_by, raw, strict=True):
-        values = public.get(name)
-        key.append(str(values[value]) if values is not None and value is not None else value)
+        lookup = lookups.get(name)
+        if lookup is None:
+            key.append(None if value is None else str(value))
+            continue
+        public = lookup.get(_canonical(value)) if value is not None else None
+        if public is None:
+            return None
+        key.append(public)
     return tuple(key)
 
 
