@@ -138,3 +138,15 @@ def check(query: Query, policy: Policy) -> None:
                 f"the policy does not allow filtering on '{condition.column}'",
                 f"where.{index}.column",
             )
+        _check_values(column, condition, f"where.{index}.value")
+
+
+def _check_values(column: ColumnPolicy, condition: Condition, field: str) -> None:
+    """A number column is compared with numbers only (never with text the engine must cast)."""
+    values = condition.value if isinstance(condition.value, list) else [condition.value]
+    if column.type not in NUMERIC:
+        if any(isinstance(v, (dict, list)) or v is None for v in values):
+            raise QueryError("compare with plain values (text or numbers)", field)
+        return
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+        raise QueryError(f"'{condition.column}' is a number column: compare it with numbers", field)

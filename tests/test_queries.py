@@ -207,3 +207,32 @@ def test_public_keys_match_by_value_not_by_text(
     for row in answer["rows"]:
         true_n = sum(1 for r in truth if r["income"] == int(row["income"]))
         assert true_n > 0 and abs(row["count"] - true_n) <= 15, (row, true_n)
+
+
+@pytest.mark.parametrize(
+    ("condition", "keep"),
+    [
+        ({"column": "age", "op": "between", "value": [30, 40]}, lambda r: 30 <= r["age"] <= 40),
+        ({"column": "age", "op": "in", "value": [25, 35, 45]}, lambda r: r["age"] in (25, 35, 45)),
+        ({"column": "age", "op": "!=", "value": 40}, lambda r: r["age"] != 40),
+        ({"column": "age", "op": "<", "value": 30}, lambda r: r["age"] < 30),
+    ],
+)
+def test_where_filters_run_in_the_engine(
+    client: TestClient, world: World, pums: Published, condition: dict[str, Any], keep: Any
+) -> None:
+    body = {"aggregations": [{"fn": "count"}], "where": [condition], "epsilon": 1.0}
+    answer = _ask(client, world, pums, body).json()
+    true_n = sum(1 for row in _truth() if keep(row))
+    assert abs(answer["rows"][0]["count"] - true_n) <= 15, (answer["rows"], true_n)
+
+
+def test_a_value_never_becomes_sql(client: TestClient, world: World, pums: Published) -> None:
+    evil = {"column": "age", "op": "=", "value": "1; DROP TABLE data; --"}
+    body = {"aggregations": [{"fn": "count"}], "where": [evil], "epsilon": 0.1}
+    response = _ask(client, world, pums, body)
+    assert response.status_code == 422 and response.json()["field"] == "where.0.value"
+    budgets = client.get("/v1/budgets", headers=auth(world.consumer)).json()
+    assert budgets["grants"][0]["epsilon_spent"] == 0
+    again = _ask(client, world, pums, {**FULL, "epsilon": 0.1})
+    assert again.status_code == 200

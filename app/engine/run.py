@@ -10,7 +10,7 @@ import numpy as np
 
 from app.engine.compile import Compiler, Sql
 from app.engine.native import cursor, engine_file
-from app.errors import StorageUnavailable
+from app.errors import InvalidInput, StorageUnavailable
 from policies import mechanisms as mech
 from policies.answer import GroupStats
 from policies.release import ReleasePlan, Share
@@ -24,6 +24,10 @@ def _rows(sql: Sql, native: Path | None) -> list[tuple[Any, ...]]:
     except duckdb.IOException as exc:
         raise StorageUnavailable(
             "the published data could not be read; nothing was spent, try again later"
+        ) from exc
+    except (duckdb.ConversionException, duckdb.BinderException) as exc:
+        raise InvalidInput(
+            f"the query does not fit the data's types; nothing was spent: {exc}"
         ) from exc
     return rows
 
