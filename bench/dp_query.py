@@ -613,7 +613,9 @@ def report(args: argparse.Namespace, results: dict[str, Any], before: dict[str, 
         f"{args.rounds} processes (interleaved rounds), each with one warm-up and then "
         f"{args.repeat} timed queries; medians are over all {args.rounds * args.repeat} "
         "timed queries. CPU = process CPU time, all threads (DuckDB and polars use both "
-        "cores, numpy/diffprivlib one).",
+        "cores, numpy/diffprivlib one). Pazhou and the plain DuckDB query read the "
+        "DuckDB-native copy that publishing writes next to the Parquet file; diffprivlib and "
+        "OpenDP hold the data in memory, loaded once from the Parquet file ('load').",
         markdown_table(HEADER, contender_rows(results)),
     ]
     parts += ["Goals:\n\n" + "\n".join(f"- {line}" for line in goals(results))]
