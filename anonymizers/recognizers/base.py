@@ -7,9 +7,10 @@ without one by default and its texts mix Chinese and English, so context is scor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
 from anonymizers.recognizers.spec import (
     CONTEXT_AFTER,
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "L",
     "R",
+    "RuleRecognizer",
     "ValidatedPatternRecognizer",
     "context_score",
     "has_context",
@@ -95,3 +97,34 @@ class ValidatedPatternRecognizer(PatternRecognizer):
             if explanation:
                 explanation.score = result.score
         return results
+
+
+class RuleRecognizer(EntityRecognizer):
+    """A recognizer whose rules live in a presidio-free module shared with the bulk span
+    finder: a subclass names its ``ENTITY`` and cue words and yields ``(start, end, score)``
+    from :meth:`spans`."""
+
+    ENTITY: ClassVar[str]
+    CUES: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, supported_language: str = DEFAULT_LANGUAGE) -> None:
+        """Register for one language."""
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            name=type(self).__name__,
+            supported_language=supported_language,
+            context=list(self.CUES),
+        )
+
+    def load(self) -> None:
+        """Nothing to load eagerly by default."""
+
+    def spans(self, text: str) -> Iterable[tuple[int, int, float]]:
+        """The matches in ``text``; every subclass defines its own."""
+        return ()
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """Presidio's entry point: one result per span."""
+        return [RecognizerResult(self.ENTITY, s, e, score) for s, e, score in self.spans(text)]
