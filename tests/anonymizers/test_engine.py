@@ -23,11 +23,9 @@ from anonymizers.engine import (
 )
 from anonymizers.recognizers import RECOGNIZERS
 from anonymizers.validators import resident_id_check_char, uscc_check_char
+from tests.anonymizers.gold_notes import NAME_ENTITIES, PATTERN_ENTITIES, card, generate_notes
 
 ROOT = Path(__file__).resolve().parents[2]
-USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-PATTERN_ENTITIES = ("CN_RESIDENT_ID", "CN_MOBILE", "EMAIL_ADDRESS", "CN_BANK_CARD", "CN_USCC")
-NAME_ENTITIES = ("CN_PERSON_NAME", "PERSON")
 TEMPLATES = (
     "联系人{CN_PERSON_NAME}，电话{CN_MOBILE}，身份证号{CN_RESIDENT_ID}。",
     "{CN_PERSON_NAME}来电称地址已变更为{CN_ADDRESS}，新手机{CN_MOBILE}。",
@@ -46,51 +44,6 @@ TEMPLATES = (
 )
 
 
-def _uscc(rng: random.Random) -> str:
-    body = rng.choice("159Y") + rng.choice("123") + "".join(rng.choices("0123456789", k=6))
-    body += "".join(rng.choices(USCC_CHARS, k=9))
-    return body + uscc_check_char(body)
-
-
-def _card(rng: random.Random) -> str:
-    digits = "62" + "".join(rng.choices("0123456789", k=rng.choice((13, 16))))
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch) * (1 if i % 2 else 2)
-        total += n - 9 if n > 9 else n
-    return digits + str((10 - total % 10) % 10)
-
-
-def generate_notes(count: int, seed: int) -> list[tuple[str, list[tuple[str, int, int]]]]:
-    """Seeded notes mixing Faker names, phones, IDs, e-mails, addresses, cards and USCCs,
-    with the gold (entity, start, end) of every inserted value."""
-    zh, en, rng = Faker("zh_CN"), Faker("en_US"), random.Random(seed)
-    zh.seed_instance(seed)
-    en.seed_instance(seed)
-    make = {
-        "CN_PERSON_NAME": zh.name,
-        "CN_MOBILE": zh.phone_number,
-        "CN_RESIDENT_ID": zh.ssn,
-        "CN_ADDRESS": lambda: zh.address().rsplit(" ", 1)[0],  # without the postcode
-        "EMAIL_ADDRESS": en.email,
-        "CN_BANK_CARD": lambda: _card(rng),
-        "CN_USCC": lambda: _uscc(rng),
-        "PERSON": en.name,
-    }
-    notes = []
-    for _ in range(count):
-        text, gold, rest = "", [], rng.choice(TEMPLATES)
-        while "{" in rest:
-            head, tail = rest.split("{", 1)
-            entity, rest = tail.split("}", 1)
-            value = make[entity]()
-            text += head
-            gold.append((entity, len(text), len(text) + len(value)))
-            text += value
-        notes.append((text + rest, gold))
-    return notes
-
-
 def _matches(gold: tuple[str, int, int], span: Span) -> bool:
     """Exact span for identifiers; names must be covered (a title/suffix may be added);
     addresses must be 80 % covered."""
@@ -106,7 +59,7 @@ def _matches(gold: tuple[str, int, int], span: Span) -> bool:
 
 
 def _scores(count: int, seed: int) -> tuple[dict[str, float], dict[str, float]]:
-    notes = generate_notes(count, seed)
+    notes = generate_notes(count, seed, TEMPLATES)
     spans = find_spans([text for text, _ in notes])
     hits: collections.Counter[str] = collections.Counter()
     totals: collections.Counter[str] = collections.Counter()
@@ -236,7 +189,7 @@ def test_identifier_overlaps_pick_the_right_entity() -> None:
         f"统一社会信用代码{ambiguous}。",
         f"证件{luhn_id}",
         "手机+86 138-1234-5678",
-        f"卡号{_card(rng)}",
+        f"卡号{card(rng)}",
     ]
     entities = [[s.entity for s in spans] for spans in find_spans(texts)]
     assert entities == [
@@ -260,7 +213,7 @@ def _card_like(value: str) -> bool:
 
 def test_analyzer_is_cached_and_batches_are_fast() -> None:
     assert cached_analyzer() is cached_analyzer()
-    notes = [text for text, _ in generate_notes(1000, seed=11)]
+    notes = [text for text, _ in generate_notes(1000, 11, TEMPLATES)]
     find_spans(notes[:10])  # warm up jieba and the place names
     start = time.perf_counter()
     spans = find_spans(notes)

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 import phonenumbers
 import pyarrow as pa
 import pytest
-from faker import Faker
 
 from anonymizers import span_pool
 from anonymizers.engine import Span, bulk_span_finder, find_spans
@@ -20,11 +19,13 @@ from anonymizers.recognizers.intl_rules import PHONE_REGIONS, phone_number
 from anonymizers.recognizers.patterns_cn import CN_SPECS
 from anonymizers.recognizers.patterns_intl import INTL_SPECS
 from anonymizers.recognizers.spec import Batch
-from anonymizers.validators import uscc_check_char
+from tests.anonymizers.gold_notes import (
+    NAME_ENTITIES,
+    PATTERN_ENTITIES,
+    Gold,
+    generate_notes,
+)
 
-USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-PATTERN_ENTITIES = ("CN_RESIDENT_ID", "CN_MOBILE", "EMAIL_ADDRESS", "CN_BANK_CARD", "CN_USCC")
-NAME_ENTITIES = ("CN_PERSON_NAME", "PERSON")
 TEMPLATES = (
     "联系人{CN_PERSON_NAME}，电话{CN_MOBILE}，身份证{CN_RESIDENT_ID}。地址：{CN_ADDRESS}",
     "{CN_PERSON_NAME}于上午来访，反映噪音问题，回拨{CN_MOBILE}。",
@@ -39,57 +40,11 @@ TEMPLATES = (
     "Meeting with {PERSON} and {PERSON} confirmed. Credit code {CN_USCC}",
     "{PERSON}的邮箱{EMAIL_ADDRESS}，手机{CN_MOBILE}",
 )
-Gold = tuple[str, int, int]
-
-
-def _uscc(rng: random.Random) -> str:
-    body = rng.choice("159") + rng.choice("123") + "".join(rng.choices("0123456789", k=6))
-    body += "".join(rng.choices(USCC_CHARS, k=9))
-    return body + uscc_check_char(body)
-
-
-def _card(rng: random.Random) -> str:
-    digits = "62" + "".join(rng.choices("0123456789", k=rng.choice((13, 16))))
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch) * (1 if i % 2 else 2)
-        total += n - 9 if n > 9 else n
-    return digits + str((10 - total % 10) % 10)
-
-
-def generate(count: int, seed: int) -> list[tuple[str, list[Gold]]]:
-    """Seeded notes with Faker names (zh_CN, en_US) inside sentences, Faker mobiles,
-    resident IDs, e-mails and addresses, and generated cards and USCCs; with gold spans."""
-    zh, en, rng = Faker("zh_CN"), Faker("en_US"), random.Random(seed)
-    zh.seed_instance(seed)
-    en.seed_instance(seed)
-    make = {
-        "CN_PERSON_NAME": zh.name,
-        "CN_MOBILE": zh.phone_number,
-        "CN_RESIDENT_ID": zh.ssn,
-        "CN_ADDRESS": lambda: zh.address().rsplit(" ", 1)[0],
-        "EMAIL_ADDRESS": en.email,
-        "CN_BANK_CARD": lambda: _card(rng),
-        "CN_USCC": lambda: _uscc(rng),
-        "PERSON": en.name,
-    }
-    notes = []
-    for _ in range(count):
-        text, gold, rest = "", [], rng.choice(TEMPLATES)
-        while "{" in rest:
-            head, tail = rest.split("{", 1)
-            entity, rest = tail.split("}", 1)
-            value = make[entity]()
-            text += head
-            gold.append((entity, len(text), len(text) + len(value)))
-            text += value
-        notes.append((text + rest, gold))
-    return notes
 
 
 @pytest.fixture(scope="module")
 def notes() -> list[tuple[str, list[Gold]]]:
-    return generate(1500, seed=31)
+    return generate_notes(1500, 31, TEMPLATES)
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +203,7 @@ def test_chunks_are_balanced() -> None:
 
 def test_relaxed_patterns_are_re2_supersets() -> None:
     """Every text a spec pattern matches is let through by its RE2 prefilter."""
-    samples = [text for text, _ in generate(300, seed=5)] + [
+    samples = [text for text, _ in generate_notes(300, 5, TEMPLATES)] + [
         "出生日期1990-03-07，1990年3月7日，19900307，07/03/1990",
         "IP 192.168.1.1 和 2001:db8::1 登录",
         "护照E12345678，车牌粤AD12345，京A·F0236",
@@ -266,7 +221,7 @@ def test_relaxed_patterns_are_re2_supersets() -> None:
 
 
 def test_every_detector_prefilter_lets_its_finds_through() -> None:
-    samples = [text for text, _ in generate(300, seed=6)] + [
+    samples = [text for text, _ in generate_notes(300, 6, TEMPLATES)] + [
         "上官婉儿来电，东方明珠路1号",
         "申请人阿依古丽·买买提已签字",
         "Jean-luc Picard and O'Brien McDonald met Dr. J. R. Tolkien",
