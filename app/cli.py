@@ -17,7 +17,7 @@ from app.db.session import Database
 from app.errors import AppError
 from app.repositories import principals as principal_repo
 from app.repositories.audit import NewEvent, append
-from app.services import grants, local_files, principals
+from app.services import grants, principals
 from app.services.audit_log import verify_chain
 from policies.load import PolicyError, parse_text
 
@@ -187,6 +187,8 @@ def scan(
     sample: Annotated[int, typer.Option(min=10)] = 1000,
 ) -> None:
     """Print the classification report of a CSV, JSON Lines or Parquet file (as JSON)."""
+    from app.services import local_files  # the detection stack, only for this command
+
     try:
         report = local_files.scan_file(file, charset, sample)
     except (AppError, ValueError) as exc:
@@ -203,6 +205,8 @@ def sanitize(
     charset: str = "utf-8",
 ) -> None:
     """Mask a local file the way the policy (or the scan's defaults) says."""
+    from app.services import local_files  # the detection stack, only for this command
+
     try:
         parsed = parse_text(policy.read_text(encoding="utf-8")) if policy else None
     except PolicyError as exc:

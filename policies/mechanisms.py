@@ -10,9 +10,9 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
-from diffprivlib.mechanisms import Exponential, GaussianAnalytic, Geometric, Laplace
 
 CONFIDENCE = 0.95
 _BETA = 1 - CONFIDENCE
@@ -23,7 +23,7 @@ def noisy_count(value: int, epsilon: float, delta: float = 0.0) -> int:
     if delta > 0:
         noisy = _gaussian(epsilon, delta, 1.0).randomise(value)
         return round(float(noisy))
-    return int(Geometric(epsilon=epsilon, sensitivity=1).randomise(int(value)))
+    return int(_dp().Geometric(epsilon=epsilon, sensitivity=1).randomise(int(value)))
 
 
 def noisy_sum(
@@ -34,7 +34,7 @@ def noisy_sum(
     if delta > 0:
         mech = _gaussian(epsilon, delta, sensitivity)
     else:
-        mech = Laplace(epsilon=epsilon, sensitivity=sensitivity)
+        mech = _dp().Laplace(epsilon=epsilon, sensitivity=sensitivity)
     return float(mech.randomise(float(value)))
 
 
@@ -61,7 +61,7 @@ def noisy_quantile(below: Sequence[int], q: float, candidates: np.ndarray, epsil
     utility = [
         -max(0.0, float(low) - target, target - float(high)) for low, high in pairwise(below)
     ]
-    mech = Exponential(
+    mech = _dp().Exponential(
         epsilon=epsilon, sensitivity=1, utility=utility, candidates=list(range(len(candidates)))
     )
     return float(candidates[int(mech.randomise())])
@@ -111,7 +111,16 @@ def _gaussian_half_width(epsilon: float, delta: float, sensitivity: float) -> fl
 
 
 @lru_cache(maxsize=256)
-def _gaussian(epsilon: float, delta: float, sensitivity: float) -> GaussianAnalytic:
+def _gaussian(epsilon: float, delta: float, sensitivity: float) -> Any:
     """Solving the analytic Gaussian's scale costs ~1 ms; the mechanism holds no state but
     its parameters and the secure random source, so one per (ε, δ, Δ) serves every cell."""
-    return GaussianAnalytic(epsilon=epsilon, delta=delta, sensitivity=sensitivity)
+    return _dp().GaussianAnalytic(epsilon=epsilon, delta=delta, sensitivity=sensitivity)
+
+
+@lru_cache(maxsize=1)
+def _dp() -> Any:
+    """diffprivlib's mechanisms, imported on the first release: it loads scikit-learn
+    (~110 MB), which a process that only ingests or masks data never needs."""
+    from diffprivlib import mechanisms
+
+    return mechanisms

@@ -89,6 +89,7 @@ async def upload(
         raise
     finally:
         body_path.unlink(missing_ok=True)
+        pa.default_memory_pool().release_unused()  # Arrow keeps freed blocks otherwise
     scan = await run_in_threadpool(
         job_repo.enqueue, session, "scan", dataset_id, version.version, actor.principal_id
     )

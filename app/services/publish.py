@@ -12,7 +12,6 @@ from typing import Any
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
-from anonymizers.engine import bulk_span_finder
 from anonymizers.operators import MaskContext
 from anonymizers.plan import (
     PlanError,
@@ -39,7 +38,13 @@ from app.storage.read import whole
 
 def span_finder(texts: Any) -> list[list[tuple[str, int, int]]]:
     """The bulk detector (same patterns and validators as the presidio recognizers, tuned for
-    throughput and recall, on both cores for large batches) for ``replace_spans``."""
+    throughput and recall, on both cores for large batches) for ``replace_spans``.
+
+    Imported here, not at start: the detection stack (presidio, dictionaries) costs memory
+    that a server which only ingests should not pay.
+    """
+    from anonymizers.engine import bulk_span_finder
+
     return bulk_span_finder(list(texts))
 
 

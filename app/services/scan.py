@@ -4,7 +4,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from anonymizers.classify import classify_table
 from app.config import Settings
 from app.jobs.runner import Commit, Handler, JobContext
 from app.repositories import datasets as dataset_repo
@@ -24,6 +23,8 @@ def scan_handler(settings: Settings) -> Handler:
         area = DataArea(settings.data_dir)
         table = sample([area.absolute(part) for part in version.parts], SCAN_SAMPLE_ROWS)
         context.progress(0.3)
+        from anonymizers.classify import classify_table  # the detection stack, on first scan
+
         reports = [report.as_dict() for report in classify_table(table, SCAN_SAMPLE_ROWS)]
 
         def commit(session: Session) -> dict[str, Any]:

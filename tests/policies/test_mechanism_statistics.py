@@ -11,7 +11,6 @@ fails although the mechanism keeps its promise, for a seed drawn at random; all 
 the statistic is a count, and from the CLT (with its first skewness correction) for moments.
 """
 
-import functools
 import math
 import os
 import random
@@ -71,14 +70,15 @@ def install_seeded_rng(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
 @pytest.fixture(autouse=True)
 def seeded(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     install_seeded_rng(monkeypatch, request.node.nodeid)
+    mech._gaussian.cache_clear()  # cached mechanisms keep the random source they were built with
 
 
 @pytest.fixture
 def fast_gaussian(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Build each analytic Gaussian once per test. diffprivlib solves for its scale (~1 ms) on
-    every construction and production builds one per released value; the cached instance is
-    the same mechanism drawing from the same source, only 70 times faster."""
-    monkeypatch.setattr(mech, "GaussianAnalytic", functools.cache(GaussianAnalytic))
+    """Each analytic Gaussian is built once per test: production caches them per (ε, δ, Δ)
+    (diffprivlib solves for the scale, ~1 ms, on every construction); start from an empty
+    cache so the mechanism draws from this test's seeded source."""
+    mech._gaussian.cache_clear()
 
 
 # --- exact distributions and bounds -----------------------------------------------------------
