@@ -1,13 +1,12 @@
 """DP queries and previews (consumer with a dp_query grant)."""
 
-import hashlib
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import DatabaseDep, SessionDep, SettingsDep
+from app.audit.chain import canonical_sha256
 from app.audit.context import audit_context, receipt
 from app.auth.deps import ConsumerActor
 from app.services import query_run
@@ -36,7 +35,7 @@ async def run_query(
         epsilon_spent=answer["epsilon_spent"],
         delta_spent=answer["delta_spent"],
         cached=answer["cached"],
-        result_digest=_digest(answer["rows"]),
+        result_digest=canonical_sha256(answer["rows"]),
     )
     answer["receipt"] = await run_in_threadpool(receipt, request, session)
     return answer
@@ -53,8 +52,3 @@ async def preview_query(
 ) -> dict[str, Any]:
     """What the query would cost and how accurate it would be; spends nothing."""
     return await run_in_threadpool(query_run.preview, db, cfg, actor, dataset_id, query)
-
-
-def _digest(rows: list[dict[str, Any]]) -> str:
-    body = json.dumps(rows, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()

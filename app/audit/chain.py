@@ -24,10 +24,10 @@ EVENT_FIELDS = (
 )
 
 
-def canonical_json(event: Mapping[str, Any]) -> bytes:
+def canonical_json(value: Any) -> bytes:
     """Sorted keys, no spaces, UTF-8, non-ASCII unescaped (the contract's canonical form)."""
     return json.dumps(
-        event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")
 
 
@@ -35,6 +35,11 @@ def event_hash(event: Mapping[str, Any]) -> str:
     """Hex SHA-256 over the canonical JSON of every field except ``hash``."""
     body = {name: event[name] for name in EVENT_FIELDS}
     return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def canonical_sha256(value: Any) -> str:
+    """Hex SHA-256 of the canonical JSON of ``value`` (query hashes, result digests)."""
+    return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
 def rfc3339_now() -> str:

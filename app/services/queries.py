@@ -1,11 +1,10 @@
 """DP queries: check, price, reserve, compute, noise, commit (or refund), cache."""
 
-import hashlib
-import json
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from app.audit.chain import canonical_sha256
 from app.auth.actor import Actor
 from app.config import Settings
 from app.db.base import utcnow
@@ -37,13 +36,7 @@ class Target:
 
 
 def canonical_hash(query: Query, version: int) -> str:
-    body = json.dumps(
-        {"query": query.model_dump(mode="json"), "version": version},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return canonical_sha256({"query": query.model_dump(mode="json"), "version": version})
 
 
 def target(db: Database, settings: Settings, actor: Actor, dataset_id: str) -> Target:
