@@ -21,6 +21,7 @@ from anonymizers.classify_values import (
     shape_kind,
     text_share,
 )
+from anonymizers.invisible import strip_invisible
 
 _MIN_RATE, _MIN_RATE_HINTED, _TEXT_SHARE, _MIXED_SHARE = 0.8, 0.5, 0.5, 0.3
 _STRICT = {"PHONE_NUMBER": 0.9, "US_SSN": 0.9, "DATE_OF_BIRTH": 2.0}  # 2.0: never without hint
@@ -94,11 +95,11 @@ def _report(name: str, kind: str | None, rate: float, conf: float, examples: lis
 
 
 def _free_text(
-    name: str, strings: list[str], found: list[hints.Hint], share: float
+    name: str, strings: list[str], found: list[hints.Hint], share: float, ner_model: str | None
 ) -> ColumnReport:
     """Free text: spans are replaced cell by cell; the PIPL kind comes from a sensitive
     header (``诊断说明`` → health) or else from identity/financial spans found."""
-    counts, hit_share, examples = scan_spans(strings)
+    counts, hit_share, examples = scan_spans(strings, ner_model=ner_model)
     named = [hints.KINDS[k].pipl for h in found for k in h.kinds if k in hints.KINDS]
     spotted = [hints.kind_of(e).pipl for e in counts if e in hints.KINDS]
     pipl = next((p for p in named + spotted if p is not None), None)
@@ -118,15 +119,19 @@ class _Evidence:
     rates: dict[str, float]
     mixed: float
     examples: list[str]
+    ner_model: str | None = None
 
 
-def _gather(name: str, values: pa.Array | pa.ChunkedArray, size: int, seed: int) -> _Evidence:
+def _gather(
+    name: str, values: pa.Array | pa.ChunkedArray, size: int, seed: int, ner_model: str | None
+) -> _Evidence:
     strings = sample_strings(values, size, seed)
     counts = Counter(strings)
-    found = hints.header_hints(name)
+    found = hints.header_hints(strip_invisible(name))
     rates, mixed = entity_hits(counts, len(strings), values.type, seed)
     examples = list(dict.fromkeys(map(mask_example, counts)))[:3]
-    return _Evidence(name, strings, found, hints.hinted_kinds(found), rates, mixed, examples)
+    hinted = hints.hinted_kinds(found)
+    return _Evidence(name, strings, found, hinted, rates, mixed, examples, ner_model)
 
 
 def _as_entity(ev: _Evidence) -> ColumnReport | None:
@@ -142,7 +147,7 @@ def _as_text(ev: _Evidence) -> ColumnReport | None:
     prose = text_share(ev.strings)
     assorted = ev.mixed >= _MIXED_SHARE and header_only_kind(ev.found) in (None, "FREE_TEXT")
     if ev.strings and (prose >= _TEXT_SHARE or assorted):
-        return _free_text(ev.name, ev.strings, ev.found, max(prose, ev.mixed))
+        return _free_text(ev.name, ev.strings, ev.found, max(prose, ev.mixed), ev.ner_model)
     return None
 
 
@@ -157,7 +162,7 @@ def _as_shape(ev: _Evidence) -> ColumnReport | None:
 def _as_header(ev: _Evidence) -> ColumnReport | None:
     kind = header_only_kind(ev.found)
     if kind == "FREE_TEXT":
-        return _free_text(ev.name, ev.strings, ev.found, text_share(ev.strings))
+        return _free_text(ev.name, ev.strings, ev.found, text_share(ev.strings), ev.ner_model)
     if kind is None:
         return None
     rate = ev.rates.get(hints.validator_name(kind), 0.0)
@@ -171,7 +176,11 @@ def _as_other(ev: _Evidence) -> ColumnReport:
 
 
 def classify_column(
-    name: str, values: pa.Array | pa.ChunkedArray, sample_size: int = 1000, seed: int = 0
+    name: str,
+    values: pa.Array | pa.ChunkedArray,
+    sample_size: int = 1000,
+    seed: int = 0,
+    ner_model: str | None = None,
 ) -> ColumnReport:
     """Classify one column from up to ``sample_size`` non-null values (seeded, spread).
 
@@ -183,8 +192,10 @@ def classify_column(
     ``confidence``: :func:`confidence` of the hit rate (free text: the share of prose or of
     identifiers) and header agreement; for ``other``, ``0.9·(1 - best hit rate)`` (dates
     aside: most are not birth dates), ×0.8 when the values overruled a header.
+    ``ner_model``: an installed spaCy model that free-text scanning also runs
+    (:func:`anonymizers.engine.build_analyzer`); None: rules only.
     """
-    evidence = _gather(name, values, sample_size, seed)
+    evidence = _gather(name, values, sample_size, seed, ner_model)
     for stage in (_as_entity, _as_text, _as_shape, _as_header):
         report = stage(evidence)
         if report is not None:
@@ -192,9 +203,11 @@ def classify_column(
     return _as_other(evidence)
 
 
-def classify_table(table: pa.Table, sample_size: int = 1000, seed: int = 0) -> list[ColumnReport]:
+def classify_table(
+    table: pa.Table, sample_size: int = 1000, seed: int = 0, ner_model: str | None = None
+) -> list[ColumnReport]:
     """Classify every column of ``table`` (in order) with :func:`classify_column`."""
     return [
-        classify_column(name, table.column(i), sample_size, seed)
+        classify_column(name, table.column(i), sample_size, seed, ner_model)
         for i, name in enumerate(table.column_names)
     ]

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymizers.invisible import readable_column
 from anonymizers.validators import CELL_VALIDATORS
 
 _SENTENCE = re.compile(r"[，。；：！？]")  # an address never holds these; a note does
@@ -78,7 +79,7 @@ def sample_strings(values: pa.Array | pa.ChunkedArray, size: int, seed: int) -> 
         jitter = np.random.default_rng(seed).random(k)
         positions = ((np.arange(k) + jitter) * (total / k)).astype(np.int64)
     rows = positions if valid is None else valid[positions]
-    taken = values.take(pa.array(rows, type=pa.int64())).to_pylist()
+    taken = readable_column(values.take(pa.array(rows, type=pa.int64()))).to_pylist()
     return [s for s in (_to_str(v).strip() for v in taken if v is not None) if s]
 
 
@@ -181,17 +182,20 @@ def _replace(text: str, spans: Sequence[Any]) -> str:
     return masked if len(masked) <= 80 else masked[:79] + "…"
 
 
-def scan_spans(texts: list[str], limit: int = 200) -> tuple[dict[str, int], float, list[str]]:
-    """Find PII spans in up to ``limit`` evenly spread ``texts`` (``engine.find_spans``).
+def scan_spans(
+    texts: list[str], limit: int = 200, ner_model: str | None = None
+) -> tuple[dict[str, int], float, list[str]]:
+    """Find PII spans in up to ``limit`` evenly spread ``texts`` (``engine.find_spans``, with
+    the installed spaCy model ``ner_model`` if one is named).
 
     Returns span counts per entity, the share of scanned cells with a span, and up to 3
     examples, cells with spans first: spans replaced by ``<ENTITY>``, leftover digit runs
     and e-mails starred; a cell without spans is starred like any value.
     """
-    from anonymizers.engine import find_spans  # presidio loads only when text is scanned
+    from anonymizers.engine import cached_analyzer, find_spans  # presidio loads on use
 
     chosen = texts[:: max(1, len(texts) // limit)][:limit]
-    found = find_spans(chosen) if chosen else []
+    found = find_spans(chosen, analyzer=cached_analyzer(ner_model)) if chosen else []
     counts = Counter(span.entity for spans in found for span in spans)
     share = sum(1 for spans in found if spans) / len(chosen) if chosen else 0.0
     pairs = sorted(zip(chosen, found, strict=True), key=lambda p: not p[1])

@@ -6,9 +6,12 @@ classification and reports) and the bulk path of :mod:`anonymizers.fast_spans` (
 whole columns: ``find_spans(..., fast=True)`` or :func:`bulk_span_finder`).
 
 Offline by construction: no spaCy model is needed (presidio's ``NoOpNlpEngine``), and
-``tldextract`` is told not to fetch the public-suffix list. Recognizers are registered for
-the languages in ``LANGUAGES`` (``zh`` and ``en``); texts are analysed as ``zh`` because the
-recognizers handle mixed Chinese/English text and do not depend on the language code.
+``tldextract`` is told not to fetch the public-suffix list. An *installed* spaCy model can be
+named (``build_analyzer(ner_model=...)``, the service's ``PAZHOU_NER_MODEL``): its person
+names are added as ``PERSON``; a model is never downloaded. The bulk path does not run it.
+Recognizers are registered for the languages in ``LANGUAGES`` (``zh`` and ``en``); texts are
+analysed as ``zh`` because the recognizers handle mixed Chinese/English text and do not
+depend on the language code.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 
 from presidio_analyzer import (
     AnalyzerEngine,
@@ -28,14 +30,13 @@ from presidio_analyzer import (
     RecognizerRegistry,
     RecognizerResult,
 )
-from presidio_analyzer.context_aware_enhancers import (
-    ContextAwareEnhancer,
-    LemmaContextAwareEnhancer,
-)
-from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NoOpNlpEngine, SpacyNlpEngine
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from anonymizers.fast_spans import Span, find_spans_fast, span_tuples
+from anonymizers.invisible import views
 from anonymizers.recognizers import default_recognizers
+from anonymizers.recognizers.ner import NER_ENTITIES, NER_SCORE, NerPersonRecognizer, nlp_engine
 
 __all__ = [
     "Span",
@@ -73,37 +74,35 @@ class CharWindowContextOnly(ContextAwareEnhancer):
         return raw_results
 
 
-def _nlp_engine(ner_model: str | None) -> NlpEngine:
-    """A no-op engine, or a spaCy engine for an installed model (never downloaded)."""
-    if ner_model is None:
-        return NoOpNlpEngine(
-            models=[{"lang_code": lang, "model_name": "none"} for lang in LANGUAGES]
-        )
-    import spacy.util
-
-    if not (spacy.util.is_package(ner_model) or Path(ner_model).exists()):
-        raise ValueError(f"spaCy model {ner_model!r} is not installed; Pazhou never downloads one")
-    return SpacyNlpEngine(
-        models=[{"lang_code": lang, "model_name": ner_model} for lang in LANGUAGES]
-    )
-
-
 def build_analyzer(ner_model: str | None = None) -> AnalyzerEngine:
     """An ``AnalyzerEngine`` with only Pazhou's recognizers, for ``zh`` and ``en``.
 
-    With ``ner_model=None`` (the default) no NLP model is used. With the name or path of an
-    *installed* spaCy model, that model provides tokens for presidio's context enhancer.
+    With ``ner_model=None`` (the default) no NLP model is used (a blank pipeline). With the
+    name or path of an *installed* spaCy model (never downloaded; ``ValueError`` if it is
+    missing), the model runs on every text and
+    :class:`~anonymizers.recognizers.ner.NerPersonRecognizer` adds its person
+    names as ``PERSON`` (score ``NER_SCORE``); where a rule recognizer finds the same name
+    with a higher score, overlap resolution keeps the rule's span. Context is scored by the
+    recognizers themselves either way (character windows), so their scores do not change.
     """
     registry = RecognizerRegistry(supported_languages=list(LANGUAGES))
     for language in LANGUAGES:
         for recognizer in default_recognizers(language):
             registry.add_recognizer(recognizer)
-    enhancer = CharWindowContextOnly() if ner_model is None else LemmaContextAwareEnhancer()
+        if ner_model is not None:
+            registry.add_recognizer(
+                NerPersonRecognizer(
+                    supported_language=language,
+                    supported_entities=sorted(set(NER_ENTITIES.values())),
+                    ner_strength=NER_SCORE,
+                    name=f"NerPersonRecognizer_{language}",
+                )
+            )
     return AnalyzerEngine(
         registry=registry,
-        nlp_engine=_nlp_engine(ner_model),
+        nlp_engine=nlp_engine(ner_model, LANGUAGES),
         supported_languages=list(LANGUAGES),
-        context_aware_enhancer=enhancer,
+        context_aware_enhancer=CharWindowContextOnly(),
     )
 
 
@@ -130,6 +129,11 @@ def _spans(
     results = analyzer.analyze(
         text=text, language=ANALYSIS_LANGUAGE, entities=entities, score_threshold=threshold
     )
+    for view in views(text):  # the text as displayed, without invisible characters
+        seen = analyzer.analyze(view.text, ANALYSIS_LANGUAGE, entities, score_threshold=threshold)
+        for r in seen:
+            start, end = view.original(r.start, r.end)
+            results.append(RecognizerResult(r.entity_type, start, end, r.score))
     return [
         Span(r.entity_type, r.start, r.end, round(float(r.score), 4), text[r.start : r.end])
         for r in resolve_overlaps(results)

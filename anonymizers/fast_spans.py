@@ -21,8 +21,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
+from operator import itemgetter
 from typing import TypeVar
 
+from anonymizers.invisible import hidden_hits
 from anonymizers.recognizers import re2
 from anonymizers.recognizers.address_rules import ADDRESS_PREFILTER, address_hits
 from anonymizers.recognizers.cn_name_fast import CN_NAME_PREFILTER, cn_name_hits, lexicon
@@ -38,8 +40,13 @@ ENTITY_ORDER = (
     "CN_PERSON_NAME", "CN_ADDRESS", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE",
     "IP_ADDRESS", "US_SSN", "DATE_OF_BIRTH", "PERSON",
 )  # fmt: skip
+# Entities that most free text lacks: their prefilters are tried together first.
+RARE_ENTITIES = frozenset(
+    {"CN_PASSPORT", "CN_VEHICLE_PLATE", "IBAN_CODE", "IP_ADDRESS", "DATE_OF_BIRTH"}
+)
 Found = tuple[str, int, int, float]  # entity, start, end, score
 T = TypeVar("T")
+_START = itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -112,15 +119,31 @@ def resolve(hits: list[Found]) -> list[Found]:
     rule of :func:`anonymizers.engine.resolve_overlaps`), in text order."""
     if len(hits) < 2:
         return hits
-    ordered = sorted(hits, key=lambda h: h[1])
+    ordered = sorted(hits, key=_START)
     if all(a[2] <= b[1] for a, b in pairwise(ordered)):
         return ordered  # nothing overlaps: every hit is kept
-    ranked = sorted(hits, key=lambda h: (-h[3], h[1] - h[2], h[1], h[0]))
+    ranked = sorted(hits, key=_rank)
     kept: list[Found] = []
     for hit in ranked:
         if all(hit[2] <= k[1] or hit[1] >= k[2] for k in kept):
             kept.append(hit)
-    return sorted(kept, key=lambda h: h[1])
+    kept.sort(key=_START)
+    return kept
+
+
+def _rank(hit: Found) -> tuple[float, int, int, str]:
+    """Sort key of :func:`resolve`: best score, then longest, then earliest, then name."""
+    return -hit[3], hit[1] - hit[2], hit[1], hit[0]
+
+
+def _absent_rare(column: object, chosen: tuple[Detector, ...]) -> frozenset[str]:
+    """The ``RARE_ENTITIES`` among ``chosen`` when no text passes any of their prefilters
+    (one RE2 pass instead of one per detector), else none."""
+    rare = [d for d in chosen if d.entity in RARE_ENTITIES and d.prefilter is not None]
+    if len(rare) < 2:
+        return frozenset()
+    union = "|".join(f"(?:{d.prefilter})" for d in rare)
+    return frozenset(d.entity for d in rare) if not re2.candidates(column, union) else frozenset()
 
 
 def _scan_batch(
@@ -131,8 +154,11 @@ def _scan_batch(
     per_text: list[list[Found]] = [[] for _ in texts]
     whole = Batch(texts)
     column = re2.column(texts) if len(texts) >= RE2_MIN_TEXTS else None
+    absent = _absent_rare(column, chosen) if column is not None else frozenset()
     for detector in chosen:
         batch, rows = whole, None
+        if detector.entity in absent:
+            continue
         if column is not None and detector.prefilter is not None:
             rows = re2.candidates(column, detector.prefilter)
             if not rows:
@@ -145,7 +171,7 @@ def _scan_batch(
     return [resolve(hits) for hits in per_text]
 
 
-def _scan_distinct(
+def scan_distinct(
     texts: Sequence[str], entities: Sequence[str] | None, threshold: float
 ) -> dict[str, list[Found]]:
     """Resolved hits of each distinct text; texts holding the batch separator (NUL) are
@@ -157,6 +183,9 @@ def _scan_distinct(
     for text in distinct:
         if text not in found:
             found[text] = _scan_batch([text], chosen, threshold)[0]
+    hidden = hidden_hits(distinct, lambda views: scan(views, entities, threshold))
+    for text, hits in hidden.items():  # identifiers behind invisible characters
+        found[text] = resolve([*found[text], *hits])
     return found
 
 
@@ -168,7 +197,7 @@ def scan(
     """(entity, start, end, score) of each text (``texts`` must be non-empty ``str``): the
     in-process core of the fast path. Each distinct text is scanned once (equal texts share
     one list)."""
-    found = _scan_distinct(texts, entities, threshold)
+    found = scan_distinct(texts, entities, threshold)
     return [found[text] for text in texts]
 
 
@@ -178,7 +207,7 @@ def scan_spans(
     threshold: float = DEFAULT_THRESHOLD,
 ) -> list[list[tuple[str, int, int]]]:
     """Like :func:`scan`, without the scores: ``(entity, start, end)``."""
-    found = _scan_distinct(texts, entities, threshold)
+    found = scan_distinct(texts, entities, threshold)
     short = {text: [(e, s, x) for e, s, x, _ in hits] for text, hits in found.items()}
     return [short[text] for text in texts]
 

@@ -11,12 +11,14 @@ from typing import Any
 
 import pyarrow as pa
 
+from anonymizers.bulk_text import blank_known
+from anonymizers.invisible import readable_column
 from anonymizers.operators import MaskContext, OperatorError, make_operator
+from anonymizers.operators._arrow import to_text
 from anonymizers.validators import CELL_VALIDATORS
 
 PERSON_KEY_ENTITIES = ("CN_RESIDENT_ID", "US_SSN", "CN_PASSPORT", "CN_MOBILE")
 MASKING_OPERATORS = frozenset({"drop", "redact", "mask", "pseudonymize", "generalize"})
-MIN_KNOWN_VALUE_LENGTH = 2
 
 
 @dataclass(frozen=True)
@@ -101,16 +103,23 @@ def apply_plan(
     context: MaskContext,
     progress: Callable[[float], None] | None = None,
 ) -> pa.Table:
-    """The sanitized table: each column through its operator; dropped columns left out."""
-    names, arrays = [], []
+    """The sanitized table: each column through its operator; dropped columns left out.
+
+    With ``context.text_masker``, every ``replace_spans`` column is started first (it works
+    in the background, e.g. in worker processes) and collected in its turn, so free text is
+    scanned while the other columns are masked.
+    """
     known = _known_identifiers(table, steps)
+    pending = _start_text_steps(table, steps, context, known)
+    names, arrays = [], []
     for index, step in enumerate(steps, start=1):
-        column = table.column(step.column)
-        if step.operator == "replace_spans" and known:
-            column = _blank_known_values(column, known)
         try:
-            result = make_operator(step.operator, step.params).apply(column, context)
+            if step.column in pending:
+                result: Any = pending.pop(step.column)()
+            else:
+                result = _apply_step(table.column(step.column), step, context, known)
         except (OperatorError, pa.ArrowException, ValueError, TypeError) as exc:
+            _cancel(pending)
             raise PlanError(step.column, f"{step.operator} failed: {exc}") from exc
         if result is not None:
             names.append(step.column)
@@ -120,29 +129,61 @@ def apply_plan(
     return pa.table(arrays, names=names)
 
 
-def _known_identifiers(table: pa.Table, steps: Sequence[Step]) -> list[tuple[str, list[Any]]]:
-    """Columns holding identifiers that are being masked: their raw values, row by row."""
+def _apply_step(
+    column: pa.ChunkedArray, step: Step, context: MaskContext, known: list[tuple[str, Any]]
+) -> Any:
+    """One column through its operator (free text: the row's known values blanked first)."""
+    if step.operator == "replace_spans" and known:
+        column = _blank_known_values(column, known)
+    if step.entity in CELL_VALIDATORS:  # an identifier column: masked as it reads
+        column = readable_column(column)
+    return make_operator(step.operator, step.params).apply(column, context)
+
+
+def _cancel(pending: dict[str, Callable[[], Any]]) -> None:
+    """Drop the background work of text columns nobody will wait for."""
+    for waiting in pending.values():
+        cancel = getattr(waiting, "cancel", None)
+        if cancel is not None:
+            cancel()
+
+
+def _start_text_steps(
+    table: pa.Table, steps: Sequence[Step], context: MaskContext, known: list[tuple[str, Any]]
+) -> dict[str, Callable[[], Any]]:
+    """Start the ``replace_spans`` steps on ``context.text_masker``: column -> result."""
+    masker = context.text_masker
+    if masker is None:
+        return {}
+    pending = {}
+    for step in steps:
+        if step.operator == "replace_spans":
+            try:
+                pending[step.column] = masker(
+                    table.column(step.column), known, step.params, context.secret
+                )
+            except (OperatorError, pa.ArrowException, ValueError, TypeError) as exc:
+                _cancel(pending)
+                raise PlanError(step.column, f"{step.operator} failed: {exc}") from exc
+    return pending
+
+
+def _known_identifiers(table: pa.Table, steps: Sequence[Step]) -> list[tuple[str, Any]]:
+    """Columns holding identifiers that are being masked: (entity, raw column)."""
     return [
-        (step.entity, table.column(step.column).to_pylist())
+        (step.entity, table.column(step.column))
         for step in steps
         if step.entity in CELL_VALIDATORS and step.operator in MASKING_OPERATORS
     ]
 
 
-def _blank_known_values(column: pa.ChunkedArray, known: list[tuple[str, list[Any]]]) -> pa.Array:
+def _blank_known_values(column: pa.ChunkedArray, known: list[tuple[str, Any]]) -> pa.Array:
     """Free text often repeats the row's own identifiers (a contact name, a mobile): replace
     every occurrence of the row's masked values by ``<ENTITY>`` before span detection, so a
     value the detector would miss in the notes cannot survive there.
     """
-    texts = column.to_pylist()
-    for row, text in enumerate(texts):
-        if not text:
-            continue
-        pairs = [(str(values[row]), entity) for entity, values in known if values[row] is not None]
-        for value, entity in sorted(pairs, key=lambda pair: -len(pair[0])):
-            if len(value) >= MIN_KNOWN_VALUE_LENGTH:
-                text = text.replace(value, f"<{entity}>")
-        texts[row] = text
+    texts = to_text(column, "replace_spans").to_pylist()
+    blank_known(texts, [(entity, to_text(c, "replace_spans").to_pylist()) for entity, c in known])
     return pa.array(texts, type=pa.string())
 
 

@@ -9,7 +9,11 @@ uvicorn worker's thread pool) and kept for later calls. Where child processes ar
 ``if __name__ == "__main__"`` guard), the batch runs in-process and so does every later one:
 results never depend on the pool.
 
-``PAZHOU_SPAN_WORKERS`` overrides the default worker count (the CPUs this process may use).
+:func:`start` hands any module-level function's tasks to the same pool and returns at once
+(whole free-text columns are masked this way, in row chunks from :func:`row_chunks`, while
+the caller masks other columns: :mod:`anonymizers.bulk_text`); :func:`prestart` starts the
+workers early. ``PAZHOU_SPAN_WORKERS`` overrides the default worker count (the CPUs this
+process may use).
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from anonymizers.fast_spans import warm_up
 
 T = TypeVar("T")
+R = TypeVar("R")
 Worker = Callable[[Sequence[str], Sequence[str] | None, float], list[list[T]]]
 
 MIN_PARALLEL = 40_000
@@ -88,6 +93,66 @@ def chunks(items: list[str], workers: int) -> list[list[str]]:
     pieces = workers * max(1, len(items) // (workers * MIN_CHUNK))
     size = -(-len(items) // pieces)
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def row_chunks(rows: int, workers: int) -> list[tuple[int, int]]:
+    """``(start, end)`` row ranges for :func:`start`: one range when ``rows`` is below
+    ``MIN_PARALLEL`` or there is one worker, else a multiple of ``workers`` ranges of about
+    ``MIN_CHUNK`` rows (small pieces keep both cores busy while the caller works too)."""
+    if workers <= 1 or rows < MIN_PARALLEL:
+        return [(0, rows)] if rows else []
+    pieces = workers * max(1, rows // (workers * MIN_CHUNK))
+    size = -(-rows // pieces)
+    return [(lo, min(rows, lo + size)) for lo in range(0, rows, size)]
+
+
+def prestart(workers: int | None = None) -> None:
+    """Start the worker processes now (they load their tables while the caller does other
+    work); a no-op where pools cannot be used."""
+    count = default_workers() if workers is None else max(1, workers)
+    if count > 1 and not _disabled and not multiprocessing.current_process().daemon:
+        pool = _executor(count)
+        for _ in range(count):
+            pool.submit(warm_up)
+
+
+class Pending(Generic[R]):
+    """Results of tasks handed to the pool: call to wait for them (in task order);
+    :meth:`cancel` drops the tasks not yet started."""
+
+    def __init__(
+        self, fn: Callable[..., R], tasks: Sequence[tuple[Any, ...]], pool: ProcessPoolExecutor
+    ) -> None:
+        self._fn, self._tasks, self._pool = fn, tasks, pool
+        self._futures = [pool.submit(fn, *task) for task in tasks]
+
+    def __call__(self) -> list[R]:
+        """Wait for every result; a pool that broke meanwhile is replaced by this process."""
+        try:
+            return [future.result() for future in self._futures]
+        except (BrokenProcessPool, OSError, AssertionError):
+            _discard(self._pool)
+            return [self._fn(*task) for task in self._tasks]
+
+    def cancel(self) -> None:
+        """Drop the tasks that have not started (e.g. because another column failed)."""
+        for future in self._futures:
+            future.cancel()
+
+
+def start(fn: Callable[..., R], tasks: Sequence[tuple[Any, ...]]) -> Callable[[], list[R]]:
+    """Submit ``fn(*task)`` for each task to the pool (when there are several tasks) and
+    return at once (a :class:`Pending`); calling it waits for the results, in task order. A
+    single task, or a process without a usable pool, runs in this process when results are
+    asked for; so do the tasks of a pool that breaks."""
+    if len(tasks) < 2 or _disabled or multiprocessing.current_process().daemon:
+        return lambda: [fn(*task) for task in tasks]
+    pool = _executor(_pool_size or default_workers())
+    try:
+        return Pending(fn, tasks, pool)
+    except (BrokenProcessPool, RuntimeError, OSError):
+        _discard(pool)
+        return lambda: [fn(*task) for task in tasks]
 
 
 def _parallel(

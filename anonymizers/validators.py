@@ -14,11 +14,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
+from functools import lru_cache
+from operator import mul
 
 from anonymizers.recognizers.intl_rules import (
     credit_card,
     date_of_birth,
     iban,
+    luhn_digits,
     parse_date,
     phone_number,
     real_date,
@@ -66,8 +69,11 @@ _ID18 = re.compile(r"[0-9]{17}[0-9X]")
 _ID15 = re.compile(r"[0-9]{15}")
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_VALUES = {char: value for value, char in enumerate(_USCC_CHARS)}
 _USCC_RE = re.compile(r"[0-9A-HJ-NP-RTUW-Y]{18}")
 _MOBILE_RE = re.compile(r"(?:\+86|0086|86)?1[3-9][0-9]{9}")
+_MOBILE_NOISE = re.compile(r"[\s\-()]")
+
 _PASSPORT_RE = re.compile(r"[EG][0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|[DPS]E[0-9]{7}|D[0-9]{8}")
 PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _PLATE_RE = re.compile(
@@ -82,6 +88,8 @@ _EMAIL_RE = re.compile(
 
 def _compact(value: str) -> str:
     """Strip the value and drop spaces and dashes inside it."""
+    if value.isalnum():  # the common case (a regex match): nothing to drop
+        return value
     return _SEPARATORS.sub("", value.strip())
 
 
@@ -92,10 +100,13 @@ def _id_birth_ok(yyyymmdd: str) -> bool:
 
 def resident_id_check_char(body: str) -> str:
     """GB 11643-1999 (ISO 7064 MOD 11-2) check character for the first 17 digits."""
-    total = sum(int(c) * w for c, w in zip(body, _ID_WEIGHTS, strict=True))
+    if len(body) != len(_ID_WEIGHTS):
+        raise ValueError("a resident ID body has 17 digits")
+    total = sum(map(mul, map(int, body), _ID_WEIGHTS))
     return "10X98765432"[total % 11]
 
 
+@lru_cache(maxsize=1 << 14)
 def cn_resident_id(value: str) -> bool:
     """Mainland resident identity number: 18 chars with check digit, or the old 15 digits.
 
@@ -116,7 +127,9 @@ def cn_resident_id(value: str) -> bool:
 
 def uscc_check_char(body: str) -> str:
     """GB 32100-2015 check character for the first 17 characters of a credit code."""
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
+    if len(body) != len(_USCC_WEIGHTS):
+        raise ValueError("a credit code body has 17 characters")
+    total = sum(map(mul, map(_USCC_VALUES.__getitem__, body), _USCC_WEIGHTS))
     return _USCC_CHARS[(31 - total % 31) % 31]
 
 
@@ -133,19 +146,17 @@ def ambiguous_id_uscc(value: str) -> bool:
 
 def cn_mobile(value: str) -> bool:
     """Mainland mobile: ``1[3-9]`` + 9 digits, optional +86/0086/86 prefix, spaces/dashes."""
-    return bool(_MOBILE_RE.fullmatch(re.sub(r"[\s\-()]", "", value.strip())))
+    plain = value if value.isdigit() else _MOBILE_NOISE.sub("", value.strip())
+    return bool(_MOBILE_RE.fullmatch(plain))
 
 
+@lru_cache(maxsize=1 << 14)
 def luhn(digits: str) -> bool:
     """Luhn (mod 10) checksum over a digit string; spaces and dashes are ignored."""
     v = _compact(digits)
     if not v.isascii() or not v.isdigit():
         return False
-    total = 0
-    for i, ch in enumerate(reversed(v)):
-        n = int(ch) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
+    return luhn_digits(v)
 
 
 def cn_bank_card(value: str) -> bool:

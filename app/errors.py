@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -100,7 +101,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = _error_headers(exc)
         return _respond(request, exc.status, exc.body(), headers)
 
     @app.exception_handler(RequestValidationError)
@@ -108,11 +109,23 @@ def install_error_handlers(app: FastAPI) -> None:
         status, body = _validation_body(exc)
         return _respond(request, status, body)
 
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        return _respond(request, 422, _unstorable_body(exc))
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         name = _STATUS_NAMES.get(exc.status_code, "HTTPError")
         body = {"error": name, "detail": str(exc.detail)}
         return _respond(request, exc.status_code, body, exc.headers)
+
+
+def _unstorable_body(exc: DataError) -> dict[str, Any]:
+    """The database refused a value the request carried (PostgreSQL: NUL in text, a number
+    out of its column's range): the client's input, not a fault of the service."""
+    if "NUL" in str(exc.orig):
+        return {"error": "InvalidInput", "detail": "text must not contain NUL (\\u0000) characters"}
+    return {"error": "InvalidInput", "detail": "a value is out of range for what can be stored"}
 
 
 def _respond(
@@ -124,3 +137,26 @@ def _respond(
         context.details["error"] = body["error"]
         context.details["detail"] = str(body["detail"])[:300]
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+class TooManyRequests(AppError):
+    """Over a rate limit: ``retry_after`` (whole seconds) is also sent as ``Retry-After``."""
+
+    status, error = 429, "TooManyRequests"
+
+    def __init__(self, detail: str, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, **extra)
+
+
+class QueryTimeout(AppError):
+    """The engine did not finish within the configured time; nothing was spent."""
+
+    status, error = 503, "QueryTimeout"
+
+
+def _error_headers(exc: AppError) -> dict[str, str] | None:
+    if exc.status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if "retry_after" in exc.extra:
+        return {"Retry-After": str(exc.extra["retry_after"])}
+    return None

@@ -6,13 +6,29 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import logging as app_logging
-from app.api import admin, audit, datasets, grants, health, queries, release
-from app.audit.middleware import AuditMiddleware
+from app.api import (
+    access_requests,
+    admin,
+    audit,
+    catalog,
+    datasets,
+    extracts,
+    grants,
+    health,
+    queries,
+    release,
+)
+from app.api.openapi_errors import declare_error_responses
+from app.audit.sealer import seal_if_staged
 from app.config import Settings, get_settings
+from app.crypto.source import prepare as prepare_data_keys
 from app.db import migrate
 from app.db.session import Database
 from app.errors import install_error_handlers
+from app.http.stack import install_http_stack
 from app.jobs.runner import JobRunner
+from app.services.expiry import expire_due
+from app.services.extract_job import extract_handler
 from app.services.publish import publish_handler
 from app.services.scan import scan_handler
 from app.storage.area import DataArea
@@ -26,6 +42,7 @@ def open_database(settings: Settings) -> Database:
     if settings.auto_migrate and settings.is_sqlite:
         migrate.upgrade(settings.sqlalchemy_url)
     migrate.ensure_at_head(db.engine, settings.sqlalchemy_url)
+    seal_if_staged(db)  # audit events staged by a process that died before chaining them
     return db
 
 
@@ -49,12 +66,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = open_database(settings)
+    handlers = {
+        "scan": scan_handler(settings),
+        "publish": publish_handler(settings),
+        "extract": extract_handler(settings),
+    }
     app.state.jobs = JobRunner(
-        app.state.db, {"scan": scan_handler(settings), "publish": publish_handler(settings)}
+        app.state.db,
+        handlers,
+        (expire_due, seal_if_staged),
+        max_running_per_org=settings.max_running_jobs_per_org,
     )
     DataArea(settings.data_dir).prepare()
+    prepare_data_keys(settings)  # encryption at rest: refuses to start without a data key
     install_error_handlers(app)
-    app.add_middleware(AuditMiddleware)
-    for module in (health, admin, datasets, release, queries, grants, audit):
+    install_http_stack(app, settings)
+    routers = (health, admin, datasets, release, catalog, access_requests, queries, extracts)
+    for module in (*routers, grants, audit):
         app.include_router(module.router)
+    declare_error_responses(app)
     return app

@@ -3,8 +3,14 @@
 Every column a query touches must be described by the policy: numbers need bounds, group-by
 columns need ``group_by: true``, filters need ``filter: true``. Bounds and public values come
 from the policy, never from the data.
+
+Complexity has two layers: fixed ceilings in the model (a body past them is refused while it
+is parsed) and ``QueryLimits``, the service's configurable limits, which ``check`` enforces and
+which can only be lower. Both refusals name the field.
 """
 
+import math
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -15,6 +21,20 @@ from policies.schema import ColumnPolicy, Policy
 Fn = Literal["count", "sum", "mean", "quantile", "histogram"]
 Op = Literal["=", "!=", "<", "<=", ">", ">=", "in", "between"]
 NUMERIC = ("number", "integer")
+CEILING_AGGREGATIONS, CEILING_GROUP_BY, CEILING_CONDITIONS = 100, 10, 100
+CEILING_BINS, CEILING_IN_VALUES = 1000, 10_000
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """How complex one query may be; ``groups`` caps the combinations of public group keys."""
+
+    aggregations: int = 20
+    group_by: int = 3
+    conditions: int = 20
+    bins: int = 200
+    in_values: int = 1000
+    groups: int = 10_000
 
 
 class QueryError(ValueError):
@@ -33,7 +53,7 @@ class Aggregation(_Frozen):
     fn: Fn
     column: str | None = None
     q: float | None = Field(default=None, gt=0, lt=1)
-    bins: tuple[float, ...] | None = Field(default=None, min_length=2, max_length=201)
+    bins: tuple[float, ...] | None = Field(default=None, min_length=2, max_length=CEILING_BINS + 1)
 
     @model_validator(mode="after")
     def _shape(self) -> "Aggregation":
@@ -67,6 +87,8 @@ class Condition(_Frozen):
     def _value(self) -> "Condition":
         if self.op == "in" and (not isinstance(self.value, list) or not self.value):
             raise ValueError("'in' needs a non-empty list")
+        if self.op == "in" and len(self.value) > CEILING_IN_VALUES:
+            raise ValueError(f"'in' takes at most {CEILING_IN_VALUES} values")
         if self.op == "between" and (not isinstance(self.value, list) or len(self.value) != 2):
             raise ValueError("'between' needs [low, high]")
         if self.op not in ("in", "between") and isinstance(self.value, (list, dict)):
@@ -75,9 +97,9 @@ class Condition(_Frozen):
 
 
 class Query(_Frozen):
-    aggregations: tuple[Aggregation, ...] = Field(min_length=1, max_length=20)
-    group_by: tuple[str, ...] = Field(default=(), max_length=3)
-    where: tuple[Condition, ...] = Field(default=(), max_length=20)
+    aggregations: tuple[Aggregation, ...] = Field(min_length=1, max_length=CEILING_AGGREGATIONS)
+    group_by: tuple[str, ...] = Field(default=(), max_length=CEILING_GROUP_BY)
+    where: tuple[Condition, ...] = Field(default=(), max_length=CEILING_CONDITIONS)
     epsilon: float = Field(gt=0)
     delta: float = Field(default=0.0, ge=0, lt=1e-3)
 
@@ -109,8 +131,34 @@ def _check_aggregation(policy: Policy, index: int, agg: Aggregation) -> None:
         )
 
 
-def check(query: Query, policy: Policy) -> None:
-    """Refuse what the policy does not allow, naming the field (bounds come from the policy)."""
+def _at_most(count: int, limit: int, what: str, field: str) -> None:
+    if count > limit:
+        raise QueryError(f"{count} {what}; a query may have at most {limit}", field)
+
+
+def check_limits(query: Query, policy: Policy, limits: QueryLimits) -> None:
+    """Refuse a query more complex than ``limits`` allow, naming the field."""
+    _at_most(len(query.aggregations), limits.aggregations, "aggregations", "aggregations")
+    _at_most(len(query.group_by), limits.group_by, "group-by columns", "group_by")
+    _at_most(len(query.where), limits.conditions, "conditions", "where")
+    for index, agg in enumerate(query.aggregations):
+        if agg.bins is not None:
+            field = f"aggregations.{index}.bins"
+            _at_most(len(agg.bins) - 1, limits.bins, "histogram bins", field)
+    for index, condition in enumerate(query.where):
+        if isinstance(condition.value, list):
+            field = f"where.{index}.value"
+            _at_most(len(condition.value), limits.in_values, "values", field)
+    sizes = [
+        len(c.public_values) for n in query.group_by if (c := policy.column(n)) and c.public_values
+    ]
+    _at_most(math.prod(sizes), limits.groups, "combinations of group keys", "group_by")
+
+
+def check(query: Query, policy: Policy, limits: QueryLimits | None = None) -> None:
+    """Refuse what the limits or the policy do not allow, naming the field (bounds come from
+    the policy)."""
+    check_limits(query, policy, limits or QueryLimits())
     if query.epsilon > policy.max_query_epsilon:
         raise QueryError(
             f"epsilon {query.epsilon} is above the policy's max_query_epsilon "

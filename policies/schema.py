@@ -43,10 +43,24 @@ class ColumnPolicy(Frozen):
 
 
 class ExtractRules(Frozen):
+    """Row-level extracts: k-anonymity on the quasi-identifiers, generalizing along
+    ``hierarchies`` (column → hierarchy spec, see ``anonymizers.hierarchies``) before
+    suppressing at most ``max_suppression`` of the rows; optional l-diversity of the first
+    ``sensitive`` column present in an extract."""
+
     k_anonymity: int = Field(default=5, ge=2)
     l_diversity: int | None = Field(default=None, ge=2)
     quasi_identifiers: tuple[str, ...] = ()
     sensitive: tuple[str, ...] = ()
+    hierarchies: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    max_suppression: float = Field(default=0.05, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _hierarchies_on_quasi_identifiers(self) -> "ExtractRules":
+        for name in self.hierarchies:
+            if name not in self.quasi_identifiers:
+                raise ValueError(f"hierarchy for '{name}', which is not a quasi-identifier")
+        return self
 
 
 class Policy(Frozen):
@@ -68,6 +82,10 @@ class Policy(Frozen):
         if total is not None and value > total:
             raise ValueError(f"{value} exceeds epsilon_total ({total})")
         return value
+
+    def extract_k(self) -> int:
+        """The k of extracts: classes below ``min_group_size`` are never shown either."""
+        return max(self.extracts.k_anonymity, self.min_group_size)
 
     def column(self, name: str) -> ColumnPolicy | None:
         """The policy of one column, or None when the policy does not describe it."""

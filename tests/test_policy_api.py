@@ -69,3 +69,16 @@ def test_malformed_and_unsupported_bodies(client: TestClient, world: World) -> N
     assert _put(client, world.agency, dataset_id, b"x", "text/plain").status_code == 400
     other = _put(client, world.other_agency, dataset_id, b"{}", "application/json")
     assert other.status_code == 404
+
+
+def test_unbuildable_hierarchy_is_422_at_put_time(client: TestClient, world: World) -> None:
+    """The loader accepts any mapping; the service builds every hierarchy before storing."""
+    dataset_id = new_dataset(client, world.agency)
+    path = FIXTURES / "unbuildable_hierarchy.yaml"
+    response = _put(client, world.agency, dataset_id, path.read_bytes(), "application/yaml")
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "extracts.hierarchies.birth_year.type"
+    assert (
+        client.get(f"/v1/datasets/{dataset_id}/policy", headers=auth(world.agency)).status_code
+        == 404
+    )

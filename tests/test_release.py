@@ -8,8 +8,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from pydantic import ValidationError
 from starlette.testclient import TestClient
 
+from anonymizers.ner_models import SMALL_ENGLISH_MODEL, ner_model_installed
 from app.config import Settings
 from tests.pii_data import IDENTIFIER_COLUMNS, register
 from tests.release_flow import classification, wait_job
@@ -194,3 +196,32 @@ def test_publish_needs_a_scanned_existing_version(client: TestClient, world: Wor
         f"/v1/datasets/{dataset_id}/publish", json={"version": 3}, headers=auth(world.agency)
     )
     assert missing.status_code == 404
+
+
+def test_an_uninstalled_named_entity_model_stops_start_up() -> None:
+    with pytest.raises(ValidationError, match="PAZHOU_NER_MODEL"):
+        Settings(ner_model="xx_no_such_model_sm")
+
+
+@pytest.fixture
+def with_ner_model(settings: Settings) -> Settings:
+    """The test's settings with the small English model configured (before the app starts)."""
+    if not ner_model_installed(SMALL_ENGLISH_MODEL):
+        pytest.skip(f"{SMALL_ENGLISH_MODEL} is not installed (scripts/requirements-ner.txt)")
+    settings.ner_model = SMALL_ENGLISH_MODEL
+    return settings
+
+
+def test_scan_uses_the_configured_named_entity_model(
+    with_ner_model: Settings, client: TestClient, world: World
+) -> None:
+    notes = [f"Yesterday Zbigniew Brzezinski signed lease {k}." for k in range(30)]
+    body = ("notes,amount\n" + "".join(f"{note},{k}\n" for k, note in enumerate(notes))).encode()
+    dataset_id = new_dataset(client, world.agency)
+    upload = post_file(client, world.agency, dataset_id, body)
+    assert upload.status_code == 201, upload.text
+    assert wait_job(client, world.agency, upload.json()["scan_job_id"])["state"] == "succeeded"
+    report = _by_name(classification(client, world.agency, dataset_id))
+    assert report["notes"]["category"] == "free_text"
+    assert report["notes"]["span_counts"].get("PERSON", 0) > 0
+    assert "Brzezinski" not in " ".join(report["notes"]["examples"])

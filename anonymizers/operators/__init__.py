@@ -13,6 +13,7 @@ from anonymizers.operators.base import (
     OperatorParams,
     Span,
     SpanFinder,
+    TextMasker,
 )
 from anonymizers.operators.basic import DropOperator, KeepOperator, RedactOperator
 from anonymizers.operators.date_shift import DateShiftOperator
@@ -41,6 +42,7 @@ __all__ = [
     "Span",
     "SpanFinder",
     "SuppressRareOperator",
+    "TextMasker",
     "build_plan",
     "make_operator",
     "validate_plan",

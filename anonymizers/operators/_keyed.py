@@ -44,8 +44,11 @@ def hmac_digests(secret: bytes, messages: Iterable[bytes]) -> list[bytes]:
 def hex_array(digests: list[bytes], length: int) -> pa.Array:
     """The first ``length`` hex characters of each digest, as a string array (vectorised)."""
     width = (length + 1) // 2
-    raw = np.frombuffer(b"".join(d[:width] for d in digests), dtype=np.uint8)
-    pairs = _HEX_PAIRS[raw].tobytes()
+    if not digests:
+        return pa.array([], type=pa.string())
+    size = len(digests[0])
+    whole = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(len(digests), size)
+    pairs = _HEX_PAIRS[whole[:, :width]].tobytes()
     fixed = pa.FixedSizeBinaryArray.from_buffers(
         pa.binary(2 * width), len(digests), [None, pa.py_buffer(pairs)]
     )
@@ -59,10 +62,9 @@ def canonical_bytes(values: pa.Array, operator: str) -> list[bytes]:
     Numbers are stringified canonically first (``13812345678`` and ``"13812345678"`` hash the
     same), so a key stored as a number in one table joins with the same key stored as text.
     """
-    if pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type):
-        return [value if value is not None else b"" for value in values.to_pylist()]
-    texts = to_text(values, operator).to_pylist()
-    return [text.encode("utf-8") if text is not None else b"" for text in texts]
+    if not (pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type)):
+        values = pc.cast(to_text(values, operator), pa.large_binary())  # UTF-8 bytes as is
+    return [value if value is not None else b"" for value in values.to_pylist()]
 
 
 def pseudonyms(texts: Iterable[bytes], secret: bytes, length: int, prefix: str = "") -> list[str]:

@@ -18,6 +18,13 @@ Span = tuple[str, int, int]
 
 SpanFinder = Callable[[Sequence[str]], list[list[Span]]]
 """Given a batch of texts, return the spans found in each text (one list per text)."""
+TextMasker = Callable[
+    [Column, Sequence[tuple[str, Column]], Mapping[str, Any], bytes], Callable[[], Column]
+]
+"""Starts ``replace_spans`` on a whole column, in the background: ``(texts, known, params,
+secret)``, where ``known`` holds ``(entity, column)`` of the row-aligned identifier columns
+being masked (their values are blanked in the texts first); returns a function that waits for
+the masked column."""
 
 MIN_SECRET_BYTES = 32
 
@@ -57,12 +64,15 @@ class MaskContext:
 
     ``secret`` is the per-dataset HMAC key (at least 32 bytes). ``person_ids`` is an optional
     per-row person key, as long as the masked column, which makes ``date_shift`` consistent per
-    person. ``span_finder`` detects entities in free text for ``replace_spans``.
+    person. ``span_finder`` detects entities in free text for ``replace_spans``;
+    ``text_masker``, when given, runs ``replace_spans`` on whole columns instead (see
+    :func:`anonymizers.plan.apply_plan`), overlapping it with the other columns' work.
     """
 
     secret: bytes
     person_ids: pa.Array | pa.ChunkedArray | None = None
     span_finder: SpanFinder | None = None
+    text_masker: TextMasker | None = None
 
     def __post_init__(self) -> None:
         """Refuse a missing or short secret: weak keys make pseudonyms guessable."""

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 import pyarrow as pa
 from pydantic import Field, StrictInt, StrictStr
 
+from anonymizers.invisible import strip_invisible
 from anonymizers.operators._arrow import to_text
 from anonymizers.operators._keyed import pseudonyms
 from anonymizers.operators.base import (
@@ -138,7 +139,7 @@ class ReplaceSpansOperator(Operator):
         """``<ENTITY>`` or ``<ENTITY:pseudonym>`` for each span."""
         if self.params.style == "entity":
             return [f"<{entity}>" for entity, _, _ in spans]
-        raw = [text[start:end].encode("utf-8") for _, start, end in spans]
+        raw = [strip_invisible(text[start:end]).encode("utf-8") for _, start, end in spans]
         keyed = pseudonyms(raw, secret, self.params.length)
         return [f"<{entity}:{p}>" for (entity, _, _), p in zip(spans, keyed, strict=True)]
 

@@ -27,16 +27,17 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from anonymizers.recognizers.cn_name_rules import (
+    CUES,
     FUNCTION_CHARS,
+    SCORE_CAP,
     Candidate,
     after_cues,
     dotted_names,
     is_place,
     plausible,
-    scored,
 )
 from anonymizers.recognizers.lexicon import CN_COMPOUND_SURNAMES, CN_GIVEN_NAME_CHARS, CN_SURNAMES
-from anonymizers.recognizers.spec import Batch, Hit
+from anonymizers.recognizers.spec import CONTEXT_BOOST, Batch, Hit, cue_near, cue_regex
 from anonymizers.recognizers.text_rules import NAME_DOTS, NOT_NAME_END, cn_surname_length
 
 GIVEN_CHARS = 300  # from jieba, added to the hand-made list ``CN_GIVEN_NAME_CHARS``
@@ -96,7 +97,9 @@ def lexicon() -> NameLexicon:
     given = (CN_GIVEN_NAME_CHARS - STOP_CHARS) | frozenset(ranked[:GIVEN_CHARS])
     compound = "|".join(sorted(CN_COMPOUND_SURNAMES, key=len, reverse=True))
     single, chars = "".join(sorted(CN_SURNAMES)), "".join(sorted(given))
-    pattern = re.compile(f"(?=({compound}|[{single}])([{chars}]{{1,2}}))")
+    firsts = "".join(sorted(CN_SURNAMES | {name[0] for name in CN_COMPOUND_SURNAMES}))
+    # The leading one-class lookahead lets ``re`` skip to surname characters quickly.
+    pattern = re.compile(f"(?=[{firsts}])(?=({compound}|[{single}])([{chars}]{{1,2}}))")
     trim = frozenset(w for w, freq in common.items() if len(w) == 2 and freq >= TRIM_WORD_FREQ)
     return NameLexicon(given, frozenset(common), trim, pattern)
 
@@ -112,11 +115,20 @@ def cn_name_hits(batch: Batch) -> list[Hit]:
     """The Chinese names in every text of ``batch`` (one regex pass over the joined texts),
     scored like the presidio recognizer's (nearby cue words, ``SCORE_CAP``)."""
     found: list[Hit] = []
-    for start, end, base in fast_cn_names(batch.text):
-        index, lo, hi = batch.locate(start)
-        for s, e, score in scored(batch.text, [(start, end, base)], lo, hi):
-            found.append((index, s - lo, e - lo, score))
+    text, locate = batch.text, batch.locate
+    cues = cue_regex(CUES)
+    for start, end, base in fast_cn_names(text):
+        index, lo, hi = locate(start)
+        near = cue_near(cues, text, start, end, lo, hi)
+        found.append((index, start - lo, end - lo, _score(base, near)))
     return found
+
+
+@cache
+def _score(base: float, near: bool) -> float:
+    """The score of :func:`~anonymizers.recognizers.cn_name_rules.scored` for a base score
+    and whether a cue word is near."""
+    return min(SCORE_CAP, round(min(1.0, base + CONTEXT_BOOST * near), 4))
 
 
 @lru_cache(maxsize=1 << 18)
@@ -153,14 +165,17 @@ def fast_cn_names(text: str) -> list[Candidate]:
     if any(dot in text for dot in NAME_DOTS):
         found += dotted_names(text)
     last_end = 0
+    decide = _length
     for match in lex.pattern.finditer(text):
         start = match.start()
         if start < last_end:
             continue
-        surname, given = len(match.group(1)), len(match.group(2))
+        surname_end, given_end = match.end(1), match.end(2)
         before = text[start - 1] if start else ""
-        length = _length(before, text[start : start + surname + 3], surname, given)
+        length = decide(
+            before, text[start : surname_end + 3], surname_end - start, given_end - surname_end
+        )
         if length:
-            found.append((start, start + length, BASE_SCORE))
             last_end = start + length
+            found.append((start, last_end, BASE_SCORE))
     return found

@@ -8,7 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import phonenumbers
+from anonymizers.recognizers.phone_rules import PHONE_REGIONS, phone_number
+
+__all__ = [
+    "PHONE_REGIONS",
+    "credit_card",
+    "date_of_birth",
+    "iban",
+    "luhn_digits",
+    "parse_date",
+    "phone_number",
+    "real_date",
+    "us_ssn",
+]
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 IBAN_LENGTHS: dict[str, int] = {
     "AD": 24, "AE": 23, "AT": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "CH": 21, "CY": 28,
@@ -18,7 +31,6 @@ IBAN_LENGTHS: dict[str, int] = {
     "PL": 28, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SE": 24, "SI": 19, "SK": 24,
     "SM": 27, "TR": 26, "UA": 29, "VG": 24,
 }  # fmt: skip
-PHONE_REGIONS: tuple[str, ...] = ("CN", "US", "GB", "HK", "MO")
 
 _IBAN_RE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
 _SSN_RE = re.compile(r"([0-9]{3})([- ]?)([0-9]{2})\2([0-9]{4})")
@@ -26,12 +38,6 @@ _SSN_SAMPLES = frozenset({"078051120", "219099999", "123456789"})
 _IIN_RE = re.compile(
     r"4|5[0-8]|6|2131|1800|2(?:22[1-9]|2[3-9][0-9]|[3-6][0-9]{2}|7[01][0-9]|720)"
     r"|3(?:0[0-5]|[4679]|8|5(?:2[89]|[3-8]))"
-)
-_PHONE_RE = re.compile(r"\+?[0-9()\s.\-]{6,24}(?:\s*(?:x|ext\.?|#|转)\s*[0-9]{1,6})?", re.I)
-_EXT_TAIL = re.compile(r"\s*(?:x|ext\.?|#)\s*[0-9]{1,6}$", re.I)  # as ``parse`` reads them
-_QUICK_SHAPES = (
-    ("US", 1, re.compile(r"\(?([2-9][0-9]{2})\)?[\s.\-]?([2-9][0-9]{2})[\s.\-]?([0-9]{4})")),
-    ("CN", 86, re.compile(r"\(?0([1-9][0-9]{1,2})\)?[\s\-]?([2-9][0-9]{6,7})")),
 )
 _DATE_RES = (
     (re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})"), (1, 3, 4)),
@@ -78,13 +84,11 @@ def us_ssn(value: str) -> bool:
     return area + group + serial not in _SSN_SAMPLES
 
 
-def _luhn(digits: str) -> bool:
-    """Luhn checksum over ASCII digits."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
+def luhn_digits(digits: str) -> bool:
+    """Luhn checksum over a string of ASCII digits."""
+    values = list(map(int, digits))
+    doubled = sum(map(_LUHN_DOUBLED.__getitem__, values[-2::-2]))
+    return (sum(values[-1::-2]) + doubled) % 10 == 0
 
 
 def credit_card(value: str) -> bool:
@@ -92,47 +96,7 @@ def credit_card(value: str) -> bool:
     Discover, JCB incl. 2131/1800, Diners, UnionPay, Maestro). Spaces and dashes are ignored."""
     v = _compact(value)
     ok = v.isascii() and v.isdigit() and 13 <= len(v) <= 19
-    return ok and bool(_IIN_RE.match(v)) and _luhn(v)
-
-
-def _quick_valid(value: str, regions: tuple[str, ...]) -> bool:
-    """True when ``value`` (extension cut off) is shaped like a national number of one of
-    ``regions`` for which a quick check exists (US ``(212) 355-1234``, CN ``010-62345678``) and
-    ``phonenumbers`` says it is valid for that region.
-
-    This skips ``phonenumbers.parse`` (the costly part): the national number is the digits
-    (after the trunk ``0`` for CN), which is what ``parse`` finds for these shapes, and being
-    valid for the region a number was parsed for implies ``is_valid_number``. False means
-    "not settled here", not "invalid".
-    """
-    core = _EXT_TAIL.sub("", value)
-    for region, code, shape in _QUICK_SHAPES:
-        match = shape.fullmatch(core)
-        if match and region in regions:
-            national = int("".join(match.groups()))
-            number = phonenumbers.PhoneNumber(country_code=code, national_number=national)
-            return bool(phonenumbers.is_valid_number_for_region(number, region))
-    return False
-
-
-def phone_number(value: str, regions: tuple[str, ...] = PHONE_REGIONS) -> bool:
-    """Valid phone number per ``phonenumbers``: international (``+``/``00``) or national
-    in one of ``regions`` (CN, US, GB, HK, MO by default); extensions are allowed."""
-    v = value.strip()
-    if not _PHONE_RE.fullmatch(v) or sum(c.isdigit() for c in v) < 7:
-        return False
-    if v.startswith("00"):
-        v = "+" + v[2:]
-    if not v.startswith("+") and _quick_valid(v, regions):
-        return True
-    for region in (None,) if v.startswith("+") else regions:
-        try:
-            number = phonenumbers.parse(v, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return True
-    return False
+    return ok and bool(_IIN_RE.match(v)) and luhn_digits(v)
 
 
 def parse_date(value: str) -> dt.date | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from anonymizers import validators as v
 from anonymizers.recognizers.spec import L, PatternSpec, R
 
-_EXT = r"(?:[ ]?(?:x|ext\.?|转)[ ]?[0-9]{1,6})?"
+_EXT = r"(?:[ ]?(?:x|ext\.?|转|分机号?)[ ]?[0-9]{1,6})?"
 _MONTH = r"(?:0?[1-9]|1[0-2])"
 _DAY = r"(?:0?[1-9]|[12][0-9]|3[01])"
 _YEAR = r"(?:19|20)[0-9]{2}"

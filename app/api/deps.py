@@ -22,23 +22,27 @@ def _success_status(request: Request) -> int:
 def write_session(request: Request) -> Iterator[Session]:
     """One transaction per request; the audit event commits with the action or not at all.
 
-    Runs with ``scope="function"``: the commit happens before the response is sent, so a
-    client never sees a success that was not stored.
+    Runs with ``scope="function"``: the commit happens before the response is sent, and the
+    response waits until the event is chained, so a client never sees a success that was not
+    stored. ``receipt()`` may commit earlier (its response names the event); whatever the
+    endpoint stores after it commits here, as part of the same action.
     """
     db: Database = request.app.state.db
+    context = audit_context(request)
     session = db.write_sessions()
     try:
         yield session
-        context = audit_context(request)
-        context.record(session, _success_status(request))
-        session.commit()
-        context.written = True
+        context.commit(session, db, _success_status(request))
         for then in _hooks(request, "after_commit"):
             then()
+        context.chain(db)
+        context.written = True
     except BaseException:
         session.rollback()
-        for undo in _hooks(request, "rollback_hooks"):
-            undo()
+        if not context.committed:
+            context.rolled_back()
+            for undo in _hooks(request, "rollback_hooks"):
+                undo()
         raise
     finally:
         session.close()

@@ -1,15 +1,16 @@
-"""Grants (admin, until access requests land) and budgets (consumer, agency, auditor)."""
+"""Grants (an admin's direct path) and budgets (consumer, agency, auditor)."""
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import SessionDep
+from app.api.grant_out import GrantOut, grant_out
 from app.audit.context import audit_context
 from app.auth.actor import Actor
 from app.auth.deps import AdminActor, require_roles
+from app.db.base import utcnow
 from app.services import budgets, grants
 
 router = APIRouter(prefix="/v1", tags=["grants"])
@@ -25,19 +26,6 @@ class GrantIn(BaseModel):
     days: int = Field(default=30, ge=1, le=3650)
     purpose: str = Field(min_length=1, max_length=2000)
     outputs: list[str] = Field(default_factory=lambda: ["dp_query"], min_length=1)
-
-
-class GrantOut(BaseModel):
-    id: str
-    dataset_id: str
-    consumer_id: str
-    purpose: str
-    outputs: list[str]
-    epsilon_total: float
-    epsilon_spent: float
-    delta_total: float
-    delta_spent: float
-    expires_at: datetime
 
 
 @router.post("/grants", status_code=201, response_model=GrantOut, name="grants.create")
@@ -57,8 +45,10 @@ def create_grant(
     )
     context = audit_context(request)
     context.resource, context.dataset_id = f"grant/{grant.id}", grant.dataset_id
-    context.details.update(consumer_id=grant.consumer_id, epsilon=grant.epsilon_total)
-    return GrantOut.model_validate(grant, from_attributes=True)
+    context.details.update(
+        consumer_id=grant.consumer_id, epsilon=grant.epsilon_total, purpose=grant.purpose
+    )
+    return grant_out(grant, utcnow())
 
 
 @router.get("/budgets", name="budgets.read")

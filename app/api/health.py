@@ -22,6 +22,7 @@ def readyz(request: Request) -> dict[str, str] | JSONResponse:
         with db.reading() as session:
             session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        body = {"status": "unavailable", "detail": f"database: {type(exc).__name__}"}
+        detail = f"database: {type(exc).__name__}"
+        body = {"status": "unavailable", "error": "DatabaseUnavailable", "detail": detail}
         return JSONResponse(body, status_code=503)
     return {"status": "ok"}

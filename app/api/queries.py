@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import DatabaseDep, SessionDep, SettingsDep
+from app.api.deps import DatabaseDep, SessionDep, SettingsDep, rollback_hooks
 from app.audit.chain import canonical_sha256
 from app.audit.context import audit_context, receipt
 from app.auth.deps import ConsumerActor
@@ -28,8 +28,12 @@ async def run_query(
 ) -> dict[str, Any]:
     """Noisy answer with its ε cost, remaining budgets, 95% half-widths and audit receipt."""
     answer = await run_in_threadpool(query_run.run, db, session, cfg, actor, dataset_id, query)
+    if not answer["cached"]:  # fail closed: no audit event, no answer, no ε spent
+        query_id = answer["query_id"]
+        rollback_hooks(request).append(lambda: query_run.refund_unreleased(db, query_id))
     context = audit_context(request)
     context.details.update(
+        **answer.pop("audit"),
         query_hash=answer.pop("query_hash"),
         query_id=answer.get("query_id"),
         epsilon_spent=answer["epsilon_spent"],

@@ -15,7 +15,7 @@ from app.services import classification, policy, release
 
 router = APIRouter(prefix="/v1", tags=["release"])
 DatasetId = Annotated[str, Path(max_length=64)]
-VersionNo = Annotated[int, Path(ge=1)]
+VersionNo = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 _POLICY_DOC: dict[str, Any] = {
     "requestBody": {
@@ -55,7 +55,7 @@ class PolicyOut(BaseModel):
 
 class PublishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**31 - 1)
 
 
 class JobOut(BaseModel):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from app import clock
+
 GENESIS_HASH = "0" * 64
 EVENT_FIELDS = (
     "seq",
@@ -43,8 +45,19 @@ def canonical_sha256(value: Any) -> str:
 
 
 def rfc3339_now() -> str:
-    """UTC time with microseconds, fixed width, so strings sort like instants."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The service clock's UTC time with microseconds, fixed width (strings sort like instants)."""
+    return clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_instant(value: str) -> str:
+    """Any ISO 8601 instant with a zone, in the stored fixed-width UTC form (ValueError else)."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"not an ISO 8601 time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise ValueError("needs a time zone (for example 'Z')")
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -59,7 +72,7 @@ def verify_events(events: Iterable[Mapping[str, Any]]) -> ChainVerdict:
     """Walk events in ``seq`` order; the first gap, broken link or bad hash is reported."""
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
     for event in events:
-        problem = _problem(event, expected_seq, prev_hash)
+        problem = chain_problem(event, expected_seq, prev_hash)
         if problem:
             bad_seq = min(expected_seq, int(event["seq"]))
             return ChainVerdict(False, checked, bad_seq, problem)
@@ -68,7 +81,8 @@ def verify_events(events: Iterable[Mapping[str, Any]]) -> ChainVerdict:
     return ChainVerdict(True, checked, None)
 
 
-def _problem(event: Mapping[str, Any], expected_seq: int, prev_hash: str) -> str | None:
+def chain_problem(event: Mapping[str, Any], expected_seq: int, prev_hash: str) -> str | None:
+    """Why ``event`` cannot follow ``prev_hash`` at ``expected_seq``, or None if it can."""
     if event["seq"] != expected_seq:
         return f"expected sequence number {expected_seq}, found {event['seq']}"
     if event["prev_hash"] != prev_hash:

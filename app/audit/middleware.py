@@ -2,7 +2,11 @@
 
 A successful action writes its event inside its own transaction (see ``app.api.deps``). Every
 other outcome (denied, invalid, failed, unrouted) is written here, before the response leaves,
-in a transaction of its own. An unexpected exception becomes a 500 in the contract's shape.
+in a transaction of its own, and chained before the response leaves too. An unexpected
+exception becomes a 500 in the contract's shape.
+
+Fail closed: if the event cannot be written, the response is replaced by a 503 and its body
+is never sent. After the response, a checkpoint is signed when one is due.
 """
 
 import json
@@ -16,7 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.audit.context import AuditContext
+from app.audit.context import UNAVAILABLE_DETAIL, AuditContext, record_outcome
+from app.audit.heads import Checkpointer
 from app.db.session import Database
 
 log = logging.getLogger("pazhou.access")
@@ -50,6 +55,7 @@ def _new_context(scope: Scope) -> AuditContext:
 class AuditMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.checkpointer: Checkpointer | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,11 +69,17 @@ class AuditMiddleware:
         status: dict[str, int] = {}
 
         async def send_with_audit(message: Message) -> None:
+            if status.get("withheld"):
+                return  # the body of a response whose event could not be written
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 MutableHeaders(scope=message)["X-Request-ID"] = context.request_id
                 if audited and not context.written:
-                    await run_in_threadpool(_write_event, db, context, message["status"])
+                    written = await run_in_threadpool(_write_event, db, context, status["code"])
+                    if not written:
+                        status["code"] = status["withheld"] = 503
+                        await _unavailable(context, send)
+                        return
             await send(message)
 
         try:
@@ -79,12 +91,35 @@ class AuditMiddleware:
             await _internal_error(context, send_with_audit)
         finally:
             _log_access(context, status.get("code", 500), started)
+        if audited:
+            await run_in_threadpool(self._checkpoints(scope).maybe)
+
+    def _checkpoints(self, scope: Scope) -> Checkpointer:
+        if self.checkpointer is None:
+            state = scope["app"].state
+            self.checkpointer = Checkpointer(state.db, state.settings)
+        return self.checkpointer
 
 
-def _write_event(db: Database, context: AuditContext, outcome: int) -> None:
-    with db.transaction() as session:
-        context.record(session, outcome)
-    context.written = True
+def _write_event(db: Database, context: AuditContext, outcome: int) -> bool:
+    """Write the request's event; False if the log cannot be written (fail closed)."""
+    try:
+        record_outcome(db, context, outcome)
+    except Exception:
+        log.exception("audit event not written request_id=%s", context.request_id)
+        return False
+    return True
+
+
+async def _unavailable(context: AuditContext, send: Send) -> None:
+    body = json.dumps({"error": "AuditUnavailable", "detail": UNAVAILABLE_DETAIL}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", context.request_id.encode()),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _internal_error(context: AuditContext, send: Send) -> None:

@@ -10,6 +10,7 @@ from app.auth.actor import Actor
 from app.auth.keys import parse_key, secret_matches
 from app.db.session import Database
 from app.errors import Forbidden, Unauthorized
+from app.http.ratelimit import charge
 from app.repositories import principals as repo
 
 
@@ -39,6 +40,7 @@ def current_actor(request: Request) -> Actor:
     actor = _lookup(request.app.state.db, _bearer_token(request))
     context = audit_context(request)
     context.actor, context.role = actor.principal_id, actor.role
+    charge(request, actor.key_id)  # per-key rate limit, once the key is verified
     return actor
 
 

@@ -37,4 +37,5 @@ def parse_key(token: str) -> tuple[str, str] | None:
 
 
 def secret_matches(secret: str, stored_sha256: str) -> bool:
+    """Constant time: ``hmac.compare_digest`` of the two SHA-256 digests, never ``==``."""
     return hmac.compare_digest(hash_secret(secret), stored_sha256)

@@ -1,6 +1,13 @@
-"""Run compiled SQL in DuckDB and gather exact per-group statistics."""
+"""Run compiled SQL in DuckDB and gather exact per-group statistics.
+
+Every query has a deadline (``PAZHOU_QUERY_TIMEOUT_SECONDS``): a timer interrupts the DuckDB
+cursor when it passes, and a statement is not started after it. Either way the caller gets
+``QueryTimeout`` (503), and ``query_run.run`` refunds the reserved budget.
+"""
 
 import math
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,7 +17,7 @@ import numpy as np
 
 from app.engine.compile import Compiler, Sql
 from app.engine.native import cursor, engine_file
-from app.errors import InvalidInput, StorageUnavailable
+from app.errors import InvalidInput, QueryTimeout, StorageUnavailable
 from policies import mechanisms as mech
 from policies.answer import GroupStats
 from policies.release import ReleasePlan, Share
@@ -18,9 +25,42 @@ from policies.release import ReleasePlan, Share
 Key = tuple[Any, ...]
 
 
-def _rows(sql: Sql, native: Path | None) -> list[tuple[Any, ...]]:
+class Deadline:
+    """When the engine must have answered: ``seconds`` from now, or never when ``None``."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.at = None if seconds is None else time.monotonic() + seconds
+
+    def check(self) -> None:
+        if self.at is not None and time.monotonic() >= self.at:
+            raise self.error()
+
+    def error(self) -> QueryTimeout:
+        return QueryTimeout(
+            f"the query did not finish within {self.seconds:g} s and was stopped; nothing was "
+            "spent. Ask for fewer groups, aggregations or bins, or try again later"
+        )
+
+    def watch(self, conn: duckdb.DuckDBPyConnection) -> threading.Timer | None:
+        """A timer that interrupts ``conn`` at the deadline (cancel it when done)."""
+        if self.at is None:
+            return None
+        timer = threading.Timer(max(self.at - time.monotonic(), 0.0), conn.interrupt)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+
+def fetch_rows(sql: Sql, native: Path | None, deadline: Deadline) -> list[tuple[Any, ...]]:
+    """Run one statement on its own cursor (``native`` file or in memory) before ``deadline``."""
+    deadline.check()
+    conn = cursor(native)
+    timer = deadline.watch(conn)
     try:
-        rows: list[tuple[Any, ...]] = cursor(native).execute(sql.text, sql.params).fetchall()
+        rows: list[tuple[Any, ...]] = conn.execute(sql.text, sql.params).fetchall()
+    except duckdb.InterruptException as exc:
+        raise deadline.error() from exc
     except duckdb.IOException as exc:
         raise StorageUnavailable(
             "the published data could not be read; nothing was spent, try again later"
@@ -29,6 +69,10 @@ def _rows(sql: Sql, native: Path | None) -> list[tuple[Any, ...]]:
         raise InvalidInput(
             f"the query does not fit the data's types; nothing was spent: {exc}"
         ) from exc
+    finally:
+        if timer is not None:
+            timer.cancel()
+        conn.close()
     return rows
 
 
@@ -45,23 +89,25 @@ def group_stats(
     columns: Sequence[str],
     parts: Sequence[Path],
     public: Mapping[str, Sequence[Any]],
+    timeout: float | None = None,
 ) -> dict[Key, GroupStats]:
-    """Exact (clamped) aggregates per group key, computed in the engine.
+    """Exact (clamped) aggregates per group key, computed in the engine within ``timeout`` s.
 
     Public group values come back as their text form (the keys the answer reports).
     """
+    deadline = Deadline(timeout)
     native = _native(parts)
     compiler = Compiler(columns, None if native else [str(p) for p in parts])
     lookups = {name: {_canonical(v): str(v) for v in values} for name, values in public.items()}
     width = len(plan.query.group_by)
     stats: dict[Key, GroupStats] = {}
-    for row in _rows(compiler.aggregates(plan), native):
+    for row in fetch_rows(compiler.aggregates(plan), native, deadline):
         key = _key(plan, lookups, row[:width])
         if key is not None:
             stats[key] = _unpack(plan, list(row[width:]))
     for share in plan.shares.values():
         if share.kind == "quantile":
-            rows = _rows(compiler.quantile_buckets(plan, share), native)
+            rows = fetch_rows(compiler.quantile_buckets(plan, share), native, deadline)
             keyed = [(_key(plan, lookups, row[:width]), row[width:]) for row in rows]
             _add_ranks(stats, [(key, rest) for key, rest in keyed if key is not None], share)
     return stats

@@ -42,9 +42,26 @@ Commit = Callable[[Session], dict[str, Any]]
 Handler = Callable[[JobContext], Commit]
 
 
+IdleTask = Callable[[Database], object]
+CONSUMER_KINDS = ("extract",)
+
+
 class JobRunner:
-    def __init__(self, db: Database, handlers: dict[str, Handler]) -> None:
-        self.db, self.handlers = db, handlers
+    """``idle_tasks`` run whenever the queue is empty (e.g. recording expired grants).
+
+    ``max_running_per_org`` caps the jobs one organisation has running across all workers;
+    its further jobs wait queued (other organisations' jobs go first), never refused.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        handlers: dict[str, Handler],
+        idle_tasks: tuple[IdleTask, ...] = (),
+        max_running_per_org: int | None = None,
+    ) -> None:
+        self.db, self.handlers, self.idle_tasks = db, handlers, idle_tasks
+        self.max_running_per_org = max_running_per_org
         self._wake, self._stop = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -64,14 +81,22 @@ class JobRunner:
     def _loop(self) -> None:
         while not self._stop.is_set():
             if not self.run_one():
+                self.run_idle_tasks()
                 self._wake.wait(POLL_SECONDS)
                 self._wake.clear()
+
+    def run_idle_tasks(self) -> None:
+        for task in self.idle_tasks:
+            try:
+                task(self.db)
+            except Exception:
+                log.exception("idle task %s failed", getattr(task, "__name__", task))
 
     def run_one(self) -> bool:
         """Claim and run one job; False when the queue is empty."""
         try:
             with self.db.transaction() as session:
-                job = repo.claim_next(session)
+                job = repo.claim_next(session, self.max_running_per_org)
                 context = None if job is None else _context(job, self.db)
         except Exception:
             log.exception("could not claim a job")
@@ -112,7 +137,7 @@ def _event(context: JobContext, outcome: int, details: dict[str, Any]) -> NewEve
         resource=f"job/{context.job_id}",
         outcome=outcome,
         actor=context.owner_id,
-        role="agency",
+        role="consumer" if context.kind in CONSUMER_KINDS else "agency",
         dataset_id=context.dataset_id,
         client="worker",
         details={"version": context.version, **details},

@@ -1,67 +1,34 @@
-"""Audit log storage: serialized appends and filtered reads."""
+"""Audit log storage: filtered reads of the chain (writing it is ``audit_seal``)."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from app.audit.chain import EVENT_FIELDS, GENESIS_HASH, event_hash, rfc3339_now
-from app.db.models import AuditEvent
+from app.audit.chain import EVENT_FIELDS
+from app.db.models import AuditEvent, Dataset
+from app.repositories.audit_seal import (
+    NewEvent,
+    Sealed,
+    Written,
+    append,
+    purpose_key,
+    stage,
+    write,
+)
 
-# Any constant works: it only has to be the same for every writer of the chain.
-_PG_CHAIN_LOCK = 0x7A686F75
-
-
-@dataclass
-class NewEvent:
-    """What the caller knows of an event; sequence, time and hashes are added on append."""
-
-    action: str
-    resource: str
-    outcome: int
-    actor: str | None = None
-    role: str | None = None
-    dataset_id: str | None = None
-    client: str | None = None
-    request_id: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-def _lock_chain(session: Session) -> None:
-    """Serialize appends across processes until this transaction ends.
-
-    SQLite write sessions already hold the database write lock (``BEGIN IMMEDIATE``).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_CHAIN_LOCK})
-
-
-def append(session: Session, new: NewEvent) -> AuditEvent:
-    """Append one event at the head of the chain, in the caller's transaction."""
-    _lock_chain(session)
-    head = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    values: dict[str, Any] = {
-        "seq": head.seq + 1 if head else 1,
-        "time": rfc3339_now(),
-        "actor": new.actor,
-        "role": new.role,
-        "action": new.action,
-        "resource": new.resource,
-        "dataset_id": new.dataset_id,
-        "outcome": new.outcome,
-        "client": new.client,
-        "request_id": new.request_id,
-        "details": new.details,
-        "prev_hash": head.hash if head else GENESIS_HASH,
-    }
-    event = AuditEvent(**values, hash=event_hash(values))
-    session.add(event)
-    session.flush()
-    return event
+__all__ = [
+    "EventFilter",
+    "NewEvent",
+    "Sealed",
+    "Written",
+    "append",
+    "purpose_key",
+    "stage",
+    "write",
+]
 
 
 @dataclass
@@ -73,22 +40,36 @@ class EventFilter:
     since: str | None = None
     until: str | None = None
     after_seq: int = 0
+    purpose: str | None = None
+    outcomes: tuple[int, ...] | None = None
+    actions: tuple[str, ...] | None = None
+    until_seq: int | None = None
+
+
+def _conditions(flt: EventFilter) -> list[ColumnElement[bool]]:
+    equal: list[tuple[Any, Any]] = [
+        (AuditEvent.actor, flt.actor),
+        (AuditEvent.dataset_id, flt.dataset_id),
+        (AuditEvent.action, flt.action),
+        (AuditEvent.outcome, flt.outcome),
+        (AuditEvent.purpose_sha256, flt.purpose and purpose_key({"purpose": flt.purpose})),
+    ]
+    found = [column == value for column, value in equal if value is not None]
+    if flt.outcomes is not None:
+        found.append(AuditEvent.outcome.in_(flt.outcomes))
+    if flt.actions is not None:
+        found.append(AuditEvent.action.in_(flt.actions))
+    if flt.until_seq is not None:
+        found.append(AuditEvent.seq <= flt.until_seq)
+    if flt.since is not None:
+        found.append(AuditEvent.time >= flt.since)
+    if flt.until is not None:
+        found.append(AuditEvent.time < flt.until)
+    return found
 
 
 def _filtered(flt: EventFilter) -> Select[AuditEvent]:
-    query = select(AuditEvent).where(AuditEvent.seq > flt.after_seq)
-    if flt.actor is not None:
-        query = query.where(AuditEvent.actor == flt.actor)
-    if flt.dataset_id is not None:
-        query = query.where(AuditEvent.dataset_id == flt.dataset_id)
-    if flt.action is not None:
-        query = query.where(AuditEvent.action == flt.action)
-    if flt.outcome is not None:
-        query = query.where(AuditEvent.outcome == flt.outcome)
-    if flt.since is not None:
-        query = query.where(AuditEvent.time >= flt.since)
-    if flt.until is not None:
-        query = query.where(AuditEvent.time < flt.until)
+    query = select(AuditEvent).where(AuditEvent.seq > flt.after_seq, *_conditions(flt))
     return query.order_by(AuditEvent.seq)
 
 
@@ -109,3 +90,14 @@ def stream_events(session: Session, flt: EventFilter, page: int = 2000) -> Itera
 
 def as_dict(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in (*EVENT_FIELDS, "hash")}
+
+
+def event_actor(session: Session, seq: int) -> tuple[bool, str | None]:
+    """Whether event ``seq`` exists, and its actor."""
+    row = session.execute(select(AuditEvent.actor).where(AuditEvent.seq == seq)).first()
+    return (row is not None, row.actor if row is not None else None)
+
+
+def dataset_org(session: Session, dataset_id: str) -> str | None:
+    """The organisation that owns ``dataset_id``, if it exists."""
+    return session.scalar(select(Dataset.org_id).where(Dataset.id == dataset_id))

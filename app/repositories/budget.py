@@ -134,3 +134,22 @@ def grants_of(session: Session, **where: Any) -> list[Grant]:
     for name, value in where.items():
         query = query.where(getattr(Grant, name) == value)
     return list(session.scalars(query.order_by(Grant.created_at)))
+
+
+def due_for_expiry(session: Session, now: datetime) -> list[Grant]:
+    """Grants past their expiry whose expiry has not been recorded yet."""
+    query = select(Grant).where(
+        Grant.expired_at.is_(None), Grant.revoked_at.is_(None), Grant.expires_at <= now
+    )
+    return list(session.scalars(query.order_by(Grant.expires_at, Grant.id)))
+
+
+def mark_expired(session: Session, grant_id: str, now: datetime) -> bool:
+    """Record the expiry once: True only for the caller whose update won."""
+    result = session.execute(
+        update(Grant)
+        .where(Grant.id == grant_id, Grant.expired_at.is_(None))
+        .values(expired_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]

@@ -2,12 +2,14 @@
 
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from app.db.base import utcnow
 from app.db.ids import new_id
-from app.db.models import Job
+from app.db.models import Job, Organisation, Principal
+
+CLAIM_ATTEMPTS = 5
 
 
 def enqueue(session: Session, kind: str, dataset_id: str, version: int, owner_id: str) -> Job:
@@ -27,16 +29,66 @@ def enqueue(session: Session, kind: str, dataset_id: str, version: int, owner_id
     return job
 
 
-def claim_next(session: Session) -> Job | None:
-    """The oldest queued job, marked running; SKIP LOCKED lets several workers share the queue."""
-    query = select(Job).where(Job.state == "queued").order_by(Job.created_at, Job.id).limit(1)
+def claim_next(session: Session, max_running_per_org: int | None = None) -> Job | None:
+    """The oldest queued job whose owner's organisation runs fewer than ``max_running_per_org``
+    jobs, marked running; the others stay queued. The organisation is the job owner's (an
+    extract counts for the consumer's organisation, not the dataset's).
+
+    SKIP LOCKED lets several workers share the queue. On PostgreSQL the organisation's row is
+    locked (``FOR NO KEY UPDATE``) while its running jobs are recounted, so two workers cannot
+    both take its last slot; on SQLite the write lock serializes claims.
+    """
+    capped: set[str] = set()
+    for _ in range(CLAIM_ATTEMPTS):
+        found = session.execute(_candidate(session, max_running_per_org, capped)).first()
+        if found is None:
+            return None
+        job, org_id = found
+        if max_running_per_org is None or _slot_free(session, org_id, max_running_per_org):
+            job.state, job.started_at = "running", utcnow()
+            session.flush()
+            return job
+        capped.add(org_id)
+    return None
+
+
+def _running_in(org_id: InstrumentedAttribute[str] | str) -> Select[int]:
+    running, owner = aliased(Job), aliased(Principal)
+    return (
+        select(func.count())
+        .select_from(running)
+        .join(owner, owner.id == running.owner_id)
+        .where(running.state == "running", owner.org_id == org_id)
+    )
+
+
+def _candidate(session: Session, cap: int | None, capped: set[str]) -> Select[Job, str]:
+    query = (
+        select(Job, Principal.org_id)
+        .join(Principal, Principal.id == Job.owner_id)
+        .where(Job.state == "queued")
+        .order_by(Job.created_at, Job.id)
+        .limit(1)
+    )
+    if cap is not None:
+        query = query.where(_running_in(Principal.org_id).scalar_subquery() < cap)
+    if capped:
+        query = query.where(Principal.org_id.not_in(capped))
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    job = session.scalars(query).first()
-    if job is not None:
-        job.state, job.started_at = "running", utcnow()
-        session.flush()
-    return job
+        query = query.with_for_update(skip_locked=True, of=Job)
+    return query
+
+
+def _slot_free(session: Session, org_id: str, cap: int) -> bool:
+    if session.get_bind().dialect.name == "postgresql":
+        lock = select(Organisation.id).where(Organisation.id == org_id)
+        session.execute(lock.with_for_update(key_share=True))
+    return (session.scalar(_running_in(org_id)) or 0) < cap
+
+
+def running_count(session: Session, org_id: str) -> int:
+    """How many jobs of ``org_id``'s principals are running now."""
+    return session.scalar(_running_in(org_id)) or 0
 
 
 def get(session: Session, job_id: str) -> Job | None:

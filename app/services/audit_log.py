@@ -5,6 +5,7 @@ import io
 import json
 from collections.abc import Iterator
 
+from anonymizers.spreadsheet import neutralize_cell
 from app.audit.chain import EVENT_FIELDS, ChainVerdict, verify_events
 from app.db.session import Database
 from app.repositories.audit import EventFilter, as_dict, stream_events
@@ -29,7 +30,7 @@ def export_csv(db: Database, flt: EventFilter, limit: int | None) -> Iterator[by
     writer.writeheader()
     for event in _events(db, flt, limit):
         event["details"] = json.dumps(event["details"], ensure_ascii=False, sort_keys=True)
-        writer.writerow(event)
+        writer.writerow({name: neutralize_cell(value) for name, value in event.items()})
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue().encode()
             buffer.seek(0)

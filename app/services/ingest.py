@@ -1,8 +1,10 @@
-"""Uploads: a body becomes a Parquet part in quarantine and a new dataset version.
+"""Uploads: a body becomes a sealed Parquet part in quarantine and a new dataset version.
 
 The slow part (receiving and converting) runs before the write transaction, so a large
-upload never holds a database lock. The version row and the audit event commit together;
-the caller deletes the part if that commit does not happen.
+upload never holds a database lock. The part is sealed (AES-256-GCM under a fresh data key
+wrapped by the active data key, ``app.crypto``) and written under a ``.partial`` name until it
+is complete. The version row and the audit event commit together; the caller deletes the
+part if that commit does not happen.
 """
 
 from dataclasses import dataclass
@@ -10,13 +12,14 @@ from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.actor import Actor
 from app.config import Settings
+from app.crypto.keyring import Keyring
+from app.crypto.source import keys_for
 from app.db.base import utcnow
 from app.db.models import DatasetVersion
 from app.db.session import Database
@@ -28,6 +31,7 @@ from app.storage.area import DataArea
 from app.storage.columns import describe
 from app.storage.convert import to_parquet
 from app.storage.formats import SourceFormat, parse_content_type
+from app.storage.read import schema as part_schema
 from app.storage.result import Converted
 from app.storage.upload import Received, receive_body
 
@@ -58,7 +62,7 @@ def _baseline(db: Database, area: DataArea, actor: Actor, dataset_id: str, mode:
         current = repo.version(session, dataset_id, latest) if latest else None
     if current is None:
         raise Conflict("the dataset has no version yet: upload one with POST .../versions first")
-    return Baseline(current.version, pq.read_schema(area.absolute(current.parts[0])))
+    return Baseline(current.version, part_schema(area.absolute(current.parts[0])))
 
 
 async def upload(
@@ -72,20 +76,23 @@ async def upload(
 ) -> Ingested:
     fmt = parse_content_type(request.headers.get("content-type"))
     area = DataArea(settings.data_dir)
+    ring = await run_in_threadpool(keys_for, settings)
     base = await run_in_threadpool(_baseline, db, area, actor, dataset_id, mode)
     body_path = area.upload_path()
     relative = area.new_quarantine_part(dataset_id)
     part = area.absolute(relative)
+    staging = part.with_name(part.name + ".partial")
     try:
         received = await receive_body(request, body_path, settings.max_upload_bytes)
         converted = await run_in_threadpool(
-            to_parquet, body_path, fmt, part, base.schema, settings.max_columns
+            _convert, body_path, fmt, staging, part, base, settings, ring
         )
         version = await run_in_threadpool(
             _record, session, actor, dataset_id, mode, relative, received, converted, fmt
         )
     except BaseException:
         part.unlink(missing_ok=True)
+        staging.unlink(missing_ok=True)
         raise
     finally:
         body_path.unlink(missing_ok=True)
@@ -94,6 +101,22 @@ async def upload(
         job_repo.enqueue, session, "scan", dataset_id, version.version, actor.principal_id
     )
     return Ingested(version, part, scan.id)
+
+
+def _convert(
+    body: Path,
+    fmt: SourceFormat,
+    staging: Path,
+    part: Path,
+    base: Baseline,
+    settings: Settings,
+    ring: Keyring,
+) -> Converted:
+    """Seal the converted body under ``staging``; only a complete part gets its real name
+    (key rotation re-wraps ``*.parquet`` files, never one still being written)."""
+    converted = to_parquet(body, fmt, staging, base.schema, settings.max_columns, ring)
+    staging.replace(part)
+    return converted
 
 
 def _record(

@@ -12,8 +12,9 @@ import pyarrow.parquet as pq
 from anonymizers.classify import classify_table
 from anonymizers.operators import MaskContext
 from anonymizers.plan import apply_plan, build_plan, check_plan, person_key
+from anonymizers.spreadsheet import neutralize_formulas
 from app.config import Settings
-from app.services.publish import span_finder
+from app.services.publish import span_finder, text_masker
 from app.services.secrets import dataset_secret
 from app.storage.convert import to_parquet
 from app.storage.formats import SourceFormat
@@ -37,11 +38,13 @@ def _as_parquet(path: Path, charset: str, folder: Path) -> Path:
     return target
 
 
-def scan_file(path: Path, charset: str = "utf-8", sample_rows: int = 1000) -> list[dict[str, Any]]:
+def scan_file(
+    path: Path, charset: str = "utf-8", sample_rows: int = 1000, ner_model: str | None = None
+) -> list[dict[str, Any]]:
     """The classification report of a local file."""
     with tempfile.TemporaryDirectory() as folder:
         table = sample([_as_parquet(path, charset, Path(folder))], sample_rows)
-    return [report.as_dict() for report in classify_table(table, sample_rows)]
+    return [r.as_dict() for r in classify_table(table, sample_rows, ner_model=ner_model)]
 
 
 def sanitize_file(
@@ -56,7 +59,8 @@ def sanitize_file(
     with tempfile.TemporaryDirectory() as folder:
         parquet = _as_parquet(path, charset, Path(folder))
         table = whole([parquet])
-        report = [r.as_dict() for r in classify_table(sample([parquet], 1000), 1000)]
+        scanned = classify_table(sample([parquet], 1000), 1000, ner_model=settings.ner_model)
+        report = [r.as_dict() for r in scanned]
     wanted = {
         name: (column.operator, column.params)
         for name, column in (policy.columns.items() if policy else [])
@@ -67,10 +71,11 @@ def sanitize_file(
         secret=dataset_secret(settings, f"file:{path.name}"),
         person_ids=person_key(table, steps),
         span_finder=span_finder,
+        text_masker=text_masker,
     )
     sanitized = apply_plan(table, steps, context, progress)
     if out.suffix.lower() == ".csv":
-        pacsv.write_csv(sanitized, out)
+        pacsv.write_csv(neutralize_formulas(sanitized, include_names=True), out)
     else:
         pq.write_table(sanitized, out, compression="zstd")
     return sanitized

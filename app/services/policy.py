@@ -49,6 +49,7 @@ def put(
     dataset = get_owned(session, actor, dataset_id)
     policy = parse_body(body, content_type)
     _check_columns(session, dataset_id, dataset.current_version, policy)
+    _check_hierarchies(policy)
     canonical = policy_json(policy)
     row = DatasetPolicy(
         dataset_id=dataset_id,
@@ -73,10 +74,25 @@ def _check_columns(session: Session, dataset_id: str, current: int | None, polic
             raise InvalidInput(
                 f"invalid policy: the dataset has no column '{name}'", field=f"columns.{name}"
             )
-    for name in policy.extracts.quasi_identifiers:
-        if name not in names:
-            field = "extracts.quasi_identifiers"
-            raise InvalidInput(f"invalid policy: the dataset has no column '{name}'", field=field)
+    for group in ("quasi_identifiers", "sensitive"):
+        for name in getattr(policy.extracts, group):
+            if name not in names:
+                field = f"extracts.{group}"
+                message = f"invalid policy: the dataset has no column '{name}'"
+                raise InvalidInput(message, field=field)
+
+
+def _check_hierarchies(policy: Policy) -> None:
+    """Every extract hierarchy must build now, not halfway through a consumer's extract."""
+    from anonymizers.hierarchies import hierarchy_from_spec
+    from anonymizers.hierarchy_kinds import InvalidSpec
+
+    for name, spec in policy.extracts.hierarchies.items():
+        try:
+            hierarchy_from_spec(spec)
+        except InvalidSpec as exc:
+            field = f"extracts.hierarchies.{name}.{exc.key}"
+            raise InvalidInput(f"invalid policy: {exc}", field=field) from exc
 
 
 def read(session: Session, actor: Actor, dataset_id: str) -> DatasetPolicy:

@@ -48,6 +48,14 @@ def span_finder(texts: Any) -> list[list[tuple[str, int, int]]]:
     return bulk_span_finder(list(texts))
 
 
+def text_masker(texts: Any, known: Any, params: Any, secret: bytes) -> Any:
+    """``replace_spans`` on whole free-text columns in the span workers, started before the
+    other columns are masked (:func:`anonymizers.bulk_text.text_masker`; imported on use)."""
+    from anonymizers.bulk_text import text_masker as start
+
+    return start(texts, known, params, secret)
+
+
 def _inputs(context: JobContext) -> tuple[Any, list[dict[str, Any]], dict[str, Any], str | None]:
     with context.db.reading() as session:
         version = dataset_repo.version(session, context.dataset_id, context.version)
@@ -76,6 +84,7 @@ def publish_handler(settings: Settings) -> Handler:
                 secret=dataset_secret(settings, context.dataset_id),
                 person_ids=person_key(table, steps),
                 span_finder=span_finder,
+                text_masker=text_masker,
             )
             sanitized = apply_plan(table, steps, mask, lambda f: context.progress(0.1 + 0.8 * f))
         except PlanError as exc:

@@ -1,21 +1,21 @@
 """DP queries: check, price, reserve, compute, noise, commit (or refund), cache."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from app.audit.chain import canonical_sha256
 from app.auth.actor import Actor
 from app.config import Settings
-from app.db.base import utcnow
 from app.db.models import Dataset, Grant
 from app.db.session import Database
-from app.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
-from app.repositories import budget as repo
+from app.errors import AppError, Conflict, InvalidInput, NotFound
 from app.repositories import release as release_repo
+from app.services import expiry
+from app.services.query_limits import query_limits
 from app.storage.area import DataArea
 from policies.load import parse_mapping
-from policies.query import Query, QueryError, check
+from policies.query import Query, QueryError, QueryLimits, check
 from policies.release import ReleasePlan, plan
 from policies.schema import Policy
 
@@ -33,6 +33,8 @@ class Target:
     version: int
     columns: list[str]
     files: list[str]
+    limits: QueryLimits = field(default_factory=QueryLimits)
+    timeout: float | None = None  # seconds the engine may take
 
 
 def canonical_hash(query: Query, version: int) -> str:
@@ -41,11 +43,8 @@ def canonical_hash(query: Query, version: int) -> str:
 
 def target(db: Database, settings: Settings, actor: Actor, dataset_id: str) -> Target:
     """The consumer's grant and the dataset's policy and published data, or a clear refusal."""
-    now = utcnow()
+    grant = expiry.active_grant(db, dataset_id, actor.principal_id, "dp_query")
     with db.reading() as session:
-        grant = repo.active_grant(session, dataset_id, actor.principal_id, "dp_query", now)
-        if grant is None:
-            raise Forbidden(f"you hold no active dp_query grant on dataset {dataset_id}")
         policy_row = release_repo.current_policy(session, dataset_id)
         dataset_published = _published(session, dataset_id)
     if policy_row is None:
@@ -53,7 +52,9 @@ def target(db: Database, settings: Settings, actor: Actor, dataset_id: str) -> T
     version, columns, parts = dataset_published
     area = DataArea(settings.data_dir)
     files = [str(area.absolute(part)) for part in parts]
-    return Target(grant, parse_mapping(policy_row.document), version, columns, files)
+    policy = parse_mapping(policy_row.document)
+    limits, timeout = query_limits(settings), settings.query_timeout_seconds
+    return Target(grant, policy, version, columns, files, limits, timeout)
 
 
 def _published(session: Session, dataset_id: str) -> tuple[int, list[str], list[str]]:
@@ -68,7 +69,7 @@ def _published(session: Session, dataset_id: str) -> tuple[int, list[str], list[
 
 def checked_plan(query: Query, where: Target) -> ReleasePlan:
     try:
-        check(query, where.policy)
+        check(query, where.policy, where.limits)
     except QueryError as exc:
         raise InvalidInput(exc.detail, field=exc.field) from exc
     return plan(query, where.policy)

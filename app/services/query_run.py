@@ -70,7 +70,8 @@ def compute(plan: ReleasePlan, where: Target) -> Answer:
         for name in plan.query.group_by
         if where.policy.columns[name].public_values is not None
     }
-    stats = group_stats(plan, where.columns, [Path(f) for f in where.files], public)
+    files = [Path(f) for f in where.files]
+    stats = group_stats(plan, where.columns, files, public, timeout=where.timeout)
     keys = _public_keys(plan, where)
     widths = expected_half_widths(plan)
     return assemble(plan, stats, keys, widths, where.policy.min_group_size)
@@ -116,8 +117,13 @@ def _reserve_in(session: Session, where: Target, query: Query, query_hash: str) 
 
 
 def _refund(db: Database, record: QueryRecord) -> None:
+    refund_unreleased(db, record.id)
+
+
+def refund_unreleased(db: Database, query_id: str) -> None:
+    """The answer was never released (its transaction rolled back): give the ε back."""
     with db.transaction() as session:
-        live = session.get(QueryRecord, record.id)
+        live = session.get(QueryRecord, query_id)
         if live is not None and live.state == "reserved":
             repo.refund(session, live)
 
@@ -125,7 +131,11 @@ def _refund(db: Database, record: QueryRecord) -> None:
 def run(
     db: Database, session: Session, settings: Settings, actor: Actor, dataset_id: str, query: Query
 ) -> dict[str, Any]:
-    """The answer; ``session`` (the request's) commits the ledger entry with the audit event."""
+    """The answer; ``session`` (the request's) commits the ledger entry with the audit event.
+
+    ``query_hash`` and ``audit`` are for the audit event and are removed before the answer
+    leaves.
+    """
     where = target(db, settings, actor, dataset_id)
     plan = checked_plan(query, where)
     query_hash = canonical_hash(query, where.version)
@@ -139,6 +149,7 @@ def run(
             "delta_spent": 0.0,
             "budget": _remaining(session, where),
             "query_hash": query_hash,
+            "audit": _audit(where),
         }
     record = _reserve(db, where, query, query_hash)
     try:
@@ -164,4 +175,10 @@ def run(
         "delta_spent": query.delta,
         "budget": _remaining(session, where),
         "query_hash": query_hash,
+        "audit": _audit(where),
     }
+
+
+def _audit(where: Target) -> dict[str, Any]:
+    """What the audit event keeps of the grant: which one, and the purpose it was given for."""
+    return {"grant_id": where.grant.id, "purpose": where.grant.purpose}

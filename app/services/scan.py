@@ -25,7 +25,8 @@ def scan_handler(settings: Settings) -> Handler:
         context.progress(0.3)
         from anonymizers.classify import classify_table  # the detection stack, on first scan
 
-        reports = [report.as_dict() for report in classify_table(table, SCAN_SAMPLE_ROWS)]
+        found = classify_table(table, SCAN_SAMPLE_ROWS, ner_model=settings.ner_model)
+        reports = [report.as_dict() for report in found]
 
         def commit(session: Session) -> dict[str, Any]:
             repo.save_classification(session, context.dataset_id, context.version, reports)

@@ -1,5 +1,6 @@
 """Column rules shared by every format: names, count, and a batch's match with its dataset."""
 
+import unicodedata
 from typing import Any
 
 import pyarrow as pa
@@ -7,14 +8,30 @@ import pyarrow as pa
 from app.errors import InvalidFile, SchemaMismatch
 
 
+def printable(name: str) -> str:
+    """``name`` with control characters (NUL, line breaks, ...) escaped, for messages."""
+    if not any(unicodedata.category(char) == "Cc" for char in name):
+        return name
+    return "".join(
+        char.encode("unicode_escape").decode() if unicodedata.category(char) == "Cc" else char
+        for char in name
+    )
+
+
 def check_names(names: list[str], max_columns: int) -> None:
-    """Refuse more than ``max_columns`` columns, empty names and duplicates, naming the column."""
+    """Refuse more than ``max_columns`` columns, empty names, names holding control characters
+    (NUL, line breaks) and duplicates, naming the column (by position when it is unprintable)."""
     if len(names) > max_columns:
         raise InvalidFile(f"the file has {len(names)} columns; at most {max_columns} are allowed")
     seen: set[str] = set()
     for index, name in enumerate(names, start=1):
         if not name.strip():
             raise InvalidFile(f"column {index} has an empty name", column=index)
+        if printable(name) != name:
+            raise InvalidFile(
+                f"column {index} ('{printable(name)}') has control characters in its name",
+                column=index,
+            )
         if name in seen:
             raise InvalidFile(f"column name '{name}' appears twice", column=name)
         seen.add(name)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from app.crypto.keyring import Keyring
 from app.storage.convert_csv import convert_csv
 from app.storage.convert_other import convert_jsonl, convert_parquet
 from app.storage.formats import SourceFormat
@@ -11,11 +12,17 @@ from app.storage.result import Converted
 
 
 def to_parquet(
-    source: Path, fmt: SourceFormat, dest: Path, expected: pa.Schema | None, max_columns: int
+    source: Path,
+    fmt: SourceFormat,
+    dest: Path,
+    expected: pa.Schema | None,
+    max_columns: int,
+    ring: Keyring | None = None,
 ) -> Converted:
-    """Convert ``source`` to Parquet at ``dest``; with ``expected``, it must fit that schema."""
+    """Convert ``source`` to Parquet at ``dest``, sealed under ``ring`` if given; with
+    ``expected``, it must fit that schema."""
     if fmt.kind == "csv":
-        return convert_csv(source, fmt.encoding, dest, expected, max_columns)
+        return convert_csv(source, fmt.encoding, dest, expected, max_columns, ring)
     if fmt.kind == "jsonl":
-        return convert_jsonl(source, dest, expected, max_columns)
-    return convert_parquet(source, dest, expected, max_columns)
+        return convert_jsonl(source, dest, expected, max_columns, ring)
+    return convert_parquet(source, dest, expected, max_columns, ring)

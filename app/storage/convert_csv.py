@@ -16,15 +16,18 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from app.crypto.keyring import Keyring
 from app.errors import InvalidFile, SchemaMismatch
 from app.storage.columns import check_batch_names, check_names, conform
+from app.storage.csv_header import HEADER_PEEK, check_header
 from app.storage.read_ahead import read_ahead
 from app.storage.result import Converted, looks_binary
+from app.storage.sealed import parquet_sink
+from app.storage.text_guard import Rows, checked_text
 
 # 1 MiB blocks: Arrow's reader buffers ahead by blocks, so small blocks keep the server's
 # memory low whatever the file size (bench/ingest.py measured 8 MiB blocks at +280 MB)
 BLOCK_SIZE = 1024 * 1024
-HEADER_PEEK = 1024 * 1024
 _CONVERSION = re.compile(r"In CSV column #(\d+): (?:Row #(\d+): )?CSV conversion error to (\S+?):")
 _WIDER = {"int64": pa.float64(), "double": pa.string(), "null": pa.string()}
 
@@ -57,15 +60,22 @@ def _reader(
 
 
 def convert_csv(
-    source: Path, encoding: str, dest: Path, expected: pa.Schema | None, max_columns: int
+    source: Path,
+    encoding: str,
+    dest: Path,
+    expected: pa.Schema | None,
+    max_columns: int,
+    ring: Keyring | None = None,
 ) -> Converted:
-    """Write ``source`` as Parquet at ``dest``; raise ``InvalidFile`` naming line or column."""
+    """Write ``source`` as Parquet at ``dest`` (sealed under ``ring`` if given); raise
+    ``InvalidFile`` naming line or column."""
     if looks_binary(source):
         raise InvalidFile("the body is binary data, not CSV text")
+    check_header(source, encoding, max_columns)
     types = {field.name: field.type for field in expected} if expected is not None else {}
     while True:
         try:
-            return _convert_once(source, encoding, dest, types, expected, max_columns)
+            return _convert_once(source, encoding, dest, types, expected, max_columns, ring)
         except _Widen as widen:
             types[widen.column] = widen.to
 
@@ -82,6 +92,7 @@ def _convert_once(
     types: dict[str, pa.DataType],
     expected: pa.Schema | None,
     max_columns: int,
+    ring: Keyring | None,
 ) -> Converted:
     rows = _RowError()
     reader = _open(source, encoding, types, rows, expected)
@@ -92,8 +103,13 @@ def _convert_once(
     _refuse_binary_columns(reader.schema)
     count = 0
     schema = expected if expected is not None else reader.schema
-    batches = read_ahead(reader)
-    with closing(batches), pq.ParquetWriter(dest, schema, compression="zstd") as writer:
+    parsed = read_ahead(reader)
+    batches = checked_text(parsed, Rows(line_offset=2, utf8_checked=True))  # header: line 1
+    with (
+        closing(parsed),
+        parquet_sink(dest, ring) as sink,
+        pq.ParquetWriter(sink, schema, compression="zstd") as writer,
+    ):
         while True:
             try:
                 batch = next(batches)
@@ -127,7 +143,10 @@ def _header(source: Path, encoding: str) -> list[str]:
     """The header's names, read directly, for errors raised before the reader has a schema."""
     with source.open("rb") as handle:
         head = handle.read(HEADER_PEEK).decode(encoding, errors="replace").lstrip("\ufeff")
-    return next(csv.reader(io.StringIO(head)), [])
+    try:
+        return next(csv.reader(io.StringIO(head, newline="")), [])
+    except csv.Error:
+        return []  # the error names no column then
 
 
 def _refuse_binary_columns(schema: pa.Schema) -> None:
@@ -152,6 +171,11 @@ def _explain(
         return InvalidFile(f"the body is not valid text in the declared encoding: {exc.reason}")
     if rows.line is not None:
         return InvalidFile(f"line {rows.line}: {rows.detail}", line=rows.line)
+    if "straddling object" in str(exc):
+        return InvalidFile(
+            f"after data row {rows_done}: a row is longer than the {BLOCK_SIZE // 1024} KiB "
+            "a CSV row may take (or a quote is never closed)"
+        )
     match = _CONVERSION.search(str(exc))
     if not match or int(match.group(1)) >= len(names):
         return InvalidFile(f"CSV could not be read: {exc}")

@@ -237,13 +237,16 @@ def test_every_detector_prefilter_lets_its_finds_through() -> None:
 
 
 def _reference_phone(value: str) -> bool:
-    """The phone validator as it was: ``phonenumbers.parse`` + ``is_valid_number``."""
+    """The phone validator without its shortcut: ``phonenumbers.parse`` + ``is_valid_number``
+    (a Chinese extension, ``转806`` or ``分机806``, read as ``ext. 806``)."""
     v = value.strip()
-    if not re.fullmatch(r"\+?[0-9()\s.\-]{6,24}(?:\s*(?:x|ext\.?|#|转)\s*[0-9]{1,6})?", v, re.I):
+    ext = r"(?:\s*(?:x|ext\.?|#|转|分机号?)\s*[0-9]{1,6})?"
+    if not re.fullmatch(r"\+?[0-9()\s.\-]{6,24}" + ext, v, re.I):
         return False
     if sum(c.isdigit() for c in v) < 7:
         return False
     v = "+" + v[2:] if v.startswith("00") else v
+    v = re.sub(r"\s*(?:转|分机号?)\s*([0-9]{1,6})$", r" ext. \1", v)
     for region in (None,) if v.startswith("+") else PHONE_REGIONS:
         try:
             number = phonenumbers.parse(v, region)
@@ -264,5 +267,8 @@ def test_phone_validator_shortcut_changes_no_answer() -> None:
             a=a, e=e, n=n, s=sep))  # fmt: skip
         values.append(f"0{rng.randint(10, 999)}-{rng.randint(2_000_000, 99_999_999)}")
         values.append(f"({a}) {e}-{n:04d} x{rng.randint(1, 999)}")
+        plus_one = rng.choice(["+1-{a}-{e}-{n:04d}", "+1 ({a}) {e}-{n:04d}", "+1{a}{e}{n:04d}"])
+        values.append(plus_one.format(a=a, e=e, n=n))
     values += ["010-62345678转123", "(212) 355-1234#12", "+1 212 355 1234", "12345"]
+    values += ["020-83331234分机806", "(020) 8333 1234 转 8", "020-03331234转806"]
     assert [phone_number(v) for v in values] == [_reference_phone(v) for v in values]

@@ -72,6 +72,9 @@ POSITIVE = [
         "first.last+tag@mail.example.com.cn",
     ),
     ("PHONE_NUMBER", "座机010-62345678转人工", "010-62345678"),
+    ("PHONE_NUMBER", "座机020-83331234转806，请联系", "020-83331234转806"),
+    ("PHONE_NUMBER", "电话：(020)83331234 转 806。", "(020)83331234 转 806"),
+    ("PHONE_NUMBER", "办公室0755-2345678分机1234联系", "0755-2345678分机1234"),
     ("PHONE_NUMBER", "call +1 650-253-0000 now", "+1 650-253-0000"),
     ("PHONE_NUMBER", "伦敦办公室+44 20 7946 0958。", "+44 20 7946 0958"),
     ("CREDIT_CARD", "信用卡4111 1111 1111 1111到期", "4111 1111 1111 1111"),
@@ -114,6 +117,8 @@ NEGATIVE = [
     ("EMAIL_ADDRESS", "邮箱user@example"),
     ("EMAIL_ADDRESS", "not an email: user@@example.com"),
     ("PHONE_NUMBER", "编号12345"),
+    ("PHONE_NUMBER", "编号123-4567转806"),  # too short for a landline, extension or not
+    ("PHONE_NUMBER", "座机020-03331234转806"),  # local numbers never start with 0
     ("PHONE_NUMBER", "日期2024-01-01"),
     ("CREDIT_CARD", "信用卡4111 1111 1111 1112"),
     ("IBAN_CODE", "账户GB82 WEST 1234 5698 7654 31"),

@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, CreatedAt
+from app.db.base import Base, CreatedAt, UtcDateTime, aware
 
 
 class Grant(CreatedAt, Base):
@@ -23,9 +23,18 @@ class Grant(CreatedAt, Base):
     epsilon_spent: Mapped[float] = mapped_column(Float, default=0.0)
     delta_total: Mapped[float] = mapped_column(Float, default=0.0)
     delta_spent: Mapped[float] = mapped_column(Float, default=0.0)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(80))
+    access_request_id: Mapped[str | None] = mapped_column(String(40))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+    expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    def state(self, now: datetime) -> str:
+        """``active``, ``revoked`` or ``expired`` at ``now``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if aware(self.expires_at) <= now else "active"
 
 
 class DatasetBudget(Base):
@@ -54,4 +63,4 @@ class QueryRecord(CreatedAt, Base):
     delta: Mapped[float] = mapped_column(Float)
     state: Mapped[str] = mapped_column(String(10))
     answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

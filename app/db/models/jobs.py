@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, CreatedAt
+from app.db.base import Base, CreatedAt, UtcDateTime
 
 
 class Job(CreatedAt, Base):
@@ -21,5 +21,5 @@ class Job(CreatedAt, Base):
     version: Mapped[int] = mapped_column(Integer)
     owner_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

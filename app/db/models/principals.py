@@ -3,10 +3,10 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, CreatedAt
+from app.db.base import Base, CreatedAt, UtcDateTime
 
 
 class Role(StrEnum):
@@ -40,4 +40,4 @@ class ApiKey(CreatedAt, Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id"), index=True)
     secret_sha256: Mapped[str] = mapped_column(String(64))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -1,0 +1,32 @@
+"""The catalog of published datasets, for consumers choosing what to ask for."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from app.api.deps import SessionDep
+from app.auth.actor import Actor
+from app.auth.deps import require_roles
+from app.services import catalog
+
+router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
+CatalogReader = Annotated[Actor, Depends(require_roles("consumer", "agency", "auditor"))]
+
+
+@router.get("", name="catalog.list")
+def list_catalog(
+    _actor: CatalogReader,
+    session: SessionDep,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Published datasets: sanitized schema, policy summary and a synthetic mock sample."""
+    items, after = catalog.page(session, cursor, limit)
+    return {"items": items, "next": after}
+
+
+@router.get("/{dataset_id}", name="catalog.read")
+def read_entry(
+    dataset_id: Annotated[str, Path(max_length=64)], _actor: CatalogReader, session: SessionDep
+) -> dict[str, Any]:
+    return catalog.one(session, dataset_id)
