@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
@@ -38,7 +39,7 @@ def as_array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     return plain(column)
 
 
-class LevelHierarchy:
+class LevelHierarchy(ABC):
     """Shared part of the hierarchies: level checks, level 0 as is, the ``"*"`` top level."""
 
     def __init__(self, steps: int, full_suppression: bool) -> None:
@@ -67,11 +68,13 @@ class LevelHierarchy:
         if not 0 <= level <= self.levels:
             raise ValueError(f"level {level} is outside 0..{self.levels}")
 
+    @abstractmethod
     def _step(self, values: pa.Array, level: int) -> pa.Array:
-        raise NotImplementedError
+        """``values`` generalized to ``level`` (1..steps)."""
 
+    @abstractmethod
     def _describe_step(self, level: int) -> str:
-        raise NotImplementedError
+        """The description of ``level`` (1..steps)."""
 
 
 class NumericBands(LevelHierarchy):
