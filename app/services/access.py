@@ -13,6 +13,7 @@ from app.auth.actor import Actor
 from app.db.base import aware, utcnow
 from app.db.ids import new_id
 from app.db.models import AccessRequest, Dataset, Grant
+from app.db.paging import keyset_page
 from app.errors import Conflict, InvalidInput, NotFound
 from app.repositories import access as repo
 from app.repositories import release as release_repo
@@ -146,9 +147,7 @@ def visible(
         after=after,
         limit=limit + 1,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    return keyset_page(rows, limit, lambda row: row.id)
 
 
 def of(session: Session, actor: Actor, request_id: str) -> AccessRequest:

@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db.models import Dataset, Organisation
+from app.db.paging import keyset_page
 from app.errors import NotFound
 from app.repositories import access as repo
 from app.repositories import budget as budget_repo
@@ -19,11 +20,11 @@ FUNCTIONS = ("count", "sum", "mean", "quantile", "histogram")
 def page(
     session: Session, after: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
-    rows = repo.published_page(session, after, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, cursor = keyset_page(
+        repo.published_page(session, after, limit + 1), limit, lambda row: row[0].id
+    )
     entries = [entry for entry in (_entry(session, d, o) for d, o in rows) if entry is not None]
-    return entries, (rows[-1][0].id if more and rows else None)
+    return entries, cursor
 
 
 def one(session: Session, dataset_id: str) -> dict[str, Any]:

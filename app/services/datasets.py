@@ -6,6 +6,7 @@ from app.auth.actor import Actor
 from app.db.base import utcnow
 from app.db.ids import new_id
 from app.db.models import Dataset, DatasetVersion
+from app.db.paging import keyset_page
 from app.errors import Conflict, NotFound
 from app.repositories import datasets as repo
 
@@ -45,6 +46,4 @@ def list_page(
     session: Session, actor: Actor, after: str | None, limit: int
 ) -> tuple[list[Dataset], str | None]:
     rows = repo.list_in_org(session, actor.org_id, after, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    return keyset_page(rows, limit, lambda row: row.id)
