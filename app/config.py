@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         default=1200, ge=0, description="requests per minute per API key, per process; 0 = off"
     )
     rate_limit_burst: int = Field(default=200, gt=0, description="requests a key may send at once")
+    auth_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="how long a server process trusts a verified key before reading it again: "
+        "a key revoked elsewhere stops working within this time; 0 = read it every request",
+    )
     max_json_body_bytes: int = Field(default=1024**2, gt=0, description="non-upload bodies")
     query_timeout_seconds: float = Field(default=10.0, gt=0, description="per DP query, engine")
     max_query_aggregations: int = Field(default=20, ge=1, le=100)

@@ -1,5 +1,6 @@
 """The FastAPI application: routers, the error handler, the audit middleware, start-up checks."""
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,7 @@ from app.api import (
 )
 from app.api.openapi_errors import declare_error_responses
 from app.audit.sealer import seal_if_staged
+from app.auth.key_cache import KeyCache
 from app.config import Settings, get_settings
 from app.crypto.source import prepare as prepare_data_keys
 from app.db import migrate
@@ -32,6 +34,7 @@ from app.services.extract_job import extract_handler
 from app.services.publish import publish_handler
 from app.services.scan import scan_handler
 from app.storage.area import DataArea
+from policies import mechanisms
 
 
 def open_database(settings: Settings) -> Database:
@@ -54,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.job_worker:
             app.state.jobs.start()
+        threading.Thread(target=mechanisms.preload, name="pazhou-preload", daemon=True).start()
         yield
         app.state.jobs.stop()
         app.state.db.dispose()
@@ -66,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = open_database(settings)
+    app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     handlers = {
         "scan": scan_handler(settings),
         "publish": publish_handler(settings),

@@ -8,24 +8,36 @@ queries get 409, which is a correct answer, not an error), 35% catalog reads, 20
 reads by the auditor. Goals: ≥ 300 requests/s, p99 < 200 ms, zero 5xx, zero budget overspend,
 every 2xx answer's request id in the audit log.
 
-Run from the repository root (the client runs on the same 2 cores as the server)::
+Pacing: ``--rate R`` offers R requests/s in total, each client sending every ``clients / R``
+seconds on its own keep-alive connection, and a latency counts from when the request was due
+(a client still waiting for its previous answer sends late, and that wait is counted: no
+coordinated omission). ``--rate 0`` sends back to back, which measures the most the server
+can do; its latencies are then just ``clients / throughput`` (Little's law), not a property
+of the server.
 
-    /work/venv-scratch/bin/python -m bench.load [--seconds 60] [--clients 64] [--workers 2]
+Run from the repository root. The client runs on the same 2 cores as the server, so it is a
+minimal keep-alive client (``bench.lean_http``), and the CPU per request of server, PostgreSQL
+backends and client is reported next to throughput::
+
+    .venv/bin/python -m bench.load [--seconds 60] [--clients 64] [--workers 2]
 """
 
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import time
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
 
-from bench import load_setup
+from bench import load_setup, proc_cpu
+from bench.lean_http import LeanClient, Reply
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/pz_load"
 QUERIES = [
@@ -47,43 +59,82 @@ class Recorder:
         self.samples.append((op, status, seconds, request_id))
 
 
-async def _one(
-    client: httpx.AsyncClient, op: str, key: str, dataset_id: str, rng: random.Random
-) -> httpx.Response:
+async def _one(client: LeanClient, op: str, key: str, dataset_id: str, rng: random.Random) -> Reply:
     headers = {"Authorization": f"Bearer {key}"}
     if op == "query":
         body = rng.choice(QUERIES)
-        return await client.post(f"/v1/datasets/{dataset_id}/queries", json=body, headers=headers)
+        return await client.post(f"/v1/datasets/{dataset_id}/queries", headers, body)
     if op == "catalog":
-        return await client.get("/v1/catalog", headers=headers)
-    return await client.get(
-        "/v1/audit/events",
-        params={"limit": 20, "after_seq": rng.randrange(1, 500)},
-        headers=headers,
-    )
+        return await client.get("/v1/catalog", headers, {})
+    params = {"limit": 20, "after_seq": rng.randrange(1, 500)}
+    return await client.get("/v1/audit/events", headers, params)
 
 
-async def _client(
-    index: int,
-    base: str,
-    keys: dict[str, list[str]],
-    dataset_id: str,
-    deadline: float,
-    recorder: Recorder,
-) -> None:
+@dataclass(frozen=True)
+class Run:
+    """Where and how hard: ``rate`` requests/s in total (0: each client sends back to back)."""
+
+    base: str
+    keys: dict[str, list[str]]
+    dataset_id: str
+    clients: int
+    rate: float
+    deadline: float
+
+
+async def _client(index: int, run: Run, recorder: Recorder) -> None:
+    """One client: requests in sequence on one connection, paced at ``rate / clients`` per
+    second. A request's latency counts from when it was due, not when it was sent, so time a
+    client spent waiting for its previous answer is not hidden (no coordinated omission)."""
     rng = random.Random(index)
-    consumer = keys["consumer"][index % len(keys["consumer"])]
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        while time.monotonic() < deadline:
-            op = rng.choices(("query", "catalog", "audit"), weights=(45, 35, 20))[0]
-            key = keys["auditor"][0] if op == "audit" else consumer
-            started = time.perf_counter()
-            try:
-                response = await _one(client, op, key, dataset_id, rng)
-                status, request_id = response.status_code, response.headers.get("x-request-id")
-            except httpx.HTTPError:
-                status, request_id = 599, None
-            recorder.add(op, status, time.perf_counter() - started, request_id)
+    consumer = run.keys["consumer"][index % len(run.keys["consumer"])]
+    client = LeanClient(run.base)
+    interval = run.clients / run.rate if run.rate > 0 else 0.0
+    due = time.perf_counter() + interval * index / run.clients
+    while time.monotonic() < run.deadline:
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        op = rng.choices(("query", "catalog", "audit"), weights=(45, 35, 20))[0]
+        key = run.keys["auditor"][0] if op == "audit" else consumer
+        started = due if interval else time.perf_counter()
+        try:
+            response = await _one(client, op, key, run.dataset_id, rng)
+            status, request_id = response.status, response.headers.get("x-request-id")
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+            status, request_id = 599, None
+        done = time.perf_counter()
+        recorder.add(op, status, done - started, request_id)
+        due = due + interval if interval else done
+    await client.close()
+
+
+class CpuMeter:
+    """CPU used during the run by the server's processes, the database's backends and this
+    client, from ``/proc`` (the machine is shared: CPU per request is the steadier figure)."""
+
+    def __init__(self, server_pid: int, url: str) -> None:
+        self.server_pid, self.url = server_pid, url
+        self.backends = self._backends()
+        self.start = self._now()
+
+    def _backends(self) -> dict[int, float]:
+        return {pid: proc_cpu.process_cpu_s(pid) for pid in proc_cpu.database_backends(self.url)}
+
+    def _now(self) -> dict[str, float]:
+        return {
+            "server": proc_cpu.tree_cpu_s(self.server_pid),
+            "client": time.process_time(),
+            "load_average_1m": os.getloadavg()[0],
+        }
+
+    def per_request(self, requests: int) -> dict[str, float]:
+        """Backends opened during the run count whole; one closed during it is missed."""
+        end, backends = self._now(), self._backends()
+        used = {k: end[k] - self.start[k] for k in ("server", "client")}
+        used["postgres"] = sum(cpu - self.backends.get(pid, 0.0) for pid, cpu in backends.items())
+        report = {k: round(1000 * v / max(requests, 1), 2) for k, v in used.items()}
+        report["load_average_1m_before"] = round(self.start["load_average_1m"], 2)
+        report["load_average_1m_after"] = round(end["load_average_1m"], 2)
+        return report
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -151,6 +202,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--rate", type=float, default=300, help="requests/s offered in total; 0 = flat out"
+    )
     parser.add_argument("--consumers", type=int, default=8)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--database-url", default=PG_URL)
@@ -158,29 +212,23 @@ def main() -> None:
     load_setup.ensure_database(args.database_url)
     load_setup.reset(args.database_url)
     keys = load_setup.seed(args.database_url, args.consumers)
-    with load_setup.server(args.database_url, args.workers) as base:
+    with load_setup.server(args.database_url, args.workers) as (base, server_pid):
         dataset_id = load_setup.publish(base, keys, args.rows, epsilon=0.5)
         recorder = Recorder()
+        meter = CpuMeter(server_pid, args.database_url)
         deadline = time.monotonic() + args.seconds
+        run = Run(base, keys, dataset_id, args.clients, args.rate, deadline)
         started = time.monotonic()
-        asyncio.run(_all(args.clients, base, keys, dataset_id, deadline, recorder))
+        asyncio.run(_all(run, recorder))
         result = summarize(recorder, time.monotonic() - started)
+        result["cpu_ms_per_request"] = meter.per_request(len(recorder.samples))
         result["checks"] = verify(base, args.database_url, keys, recorder)
     result["args"] = vars(args)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
-async def _all(
-    clients: int,
-    base: str,
-    keys: dict[str, list[str]],
-    dataset_id: str,
-    deadline: float,
-    recorder: Recorder,
-) -> None:
-    await asyncio.gather(
-        *(_client(i, base, keys, dataset_id, deadline, recorder) for i in range(clients))
-    )
+async def _all(run: Run, recorder: Recorder) -> None:
+    await asyncio.gather(*(_client(i, run, recorder) for i in range(run.clients)))
 
 
 if __name__ == "__main__":

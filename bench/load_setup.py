@@ -90,8 +90,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def server(url: str, workers: int) -> Iterator[str]:
-    """uvicorn with ``workers`` processes on loopback; rate limits off (one client, many keys)."""
+def server(url: str, workers: int) -> Iterator[tuple[str, int]]:
+    """uvicorn with ``workers`` processes on loopback; rate limits off (one client, many keys).
+
+    Yields the base URL and the pid of uvicorn's supervising process (its workers are children).
+    """
     data = Path(tempfile.mkdtemp(prefix="pazhou-load-"))
     env = {
         **os.environ,
@@ -123,7 +126,7 @@ def server(url: str, workers: int) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, process)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=60)

@@ -117,6 +117,12 @@ def _gaussian(epsilon: float, delta: float, sensitivity: float) -> Any:
     return _dp().GaussianAnalytic(epsilon=epsilon, delta=delta, sensitivity=sensitivity)
 
 
+def preload() -> None:
+    """Import diffprivlib now (a server does it in the background at start-up), so that the
+    first DP query does not wait a second or two for scikit-learn to load."""
+    _dp()
+
+
 @lru_cache(maxsize=1)
 def _dp() -> Any:
     """diffprivlib's mechanisms, imported on the first release: it loads scikit-learn

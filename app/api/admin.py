@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import SessionDep
+from app.api.deps import SessionDep, after_commit
 from app.audit.context import audit_context
 from app.auth.deps import AdminActor, CurrentActor
 from app.db.models.principals import Role
@@ -102,4 +102,5 @@ def revoke_key(
 ) -> RevokedOut:
     key = service.revoke_key(session, key_id)
     audit_context(request).resource = f"key/{key.id}"
+    after_commit(request).append(lambda: request.app.state.key_cache.forget(key.id))
     return RevokedOut(key_id=key.id, revoked_at=key.revoked_at)

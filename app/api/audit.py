@@ -3,7 +3,7 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from app.api import audit_proofs, audit_report
@@ -79,7 +79,7 @@ def list_audit_events(
     after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
     format: Annotated[Literal["json", "jsonl", "csv"], Query()] = "json",
-) -> EventPage | StreamingResponse:
+) -> Response:
     """Filter and page the log (``next`` is the ``after_seq`` of the next page), or export it."""
     seal_quietly(db.engine)  # events staged by other requests and processes first
     flt = EventFilter(
@@ -100,7 +100,8 @@ def list_audit_events(
     rows = list_events(session, flt, page_size + 1)
     items = [EventOut.model_validate(as_dict(row)) for row in rows[:page_size]]
     more = len(rows) > page_size
-    return EventPage(items=items, next=items[-1].seq if more else None)
+    page = EventPage(items=items, next=items[-1].seq if more else None)
+    return Response(page.model_dump_json(), media_type="application/json")  # pydantic's encoder
 
 
 @router.get("/verify", response_model=VerifyOut, name="audit.verify")

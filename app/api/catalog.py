@@ -1,8 +1,9 @@
 """The catalog of published datasets, for consumers choosing what to ask for."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import JSONResponse
 
 from app.api.deps import SessionDep
 from app.auth.actor import Actor
@@ -13,20 +14,22 @@ router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 CatalogReader = Annotated[Actor, Depends(require_roles("consumer", "agency", "auditor"))]
 
 
-@router.get("", name="catalog.list")
+# The services build JSON-ready dicts: the standard encoder (JSONResponse) skips FastAPI's
+# generic one, which walked every mock-sample cell; the schema is declared in openapi_answers.
+@router.get("", name="catalog.list", response_model=None)
 def list_catalog(
     _actor: CatalogReader,
     session: SessionDep,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Published datasets: sanitized schema, policy summary and a synthetic mock sample."""
     items, after = catalog.page(session, cursor, limit)
-    return {"items": items, "next": after}
+    return JSONResponse({"items": items, "next": after})
 
 
-@router.get("/{dataset_id}", name="catalog.read")
+@router.get("/{dataset_id}", name="catalog.read", response_model=None)
 def read_entry(
     dataset_id: Annotated[str, Path(max_length=64)], _actor: CatalogReader, session: SessionDep
-) -> dict[str, Any]:
-    return catalog.one(session, dataset_id)
+) -> JSONResponse:
+    return JSONResponse(catalog.one(session, dataset_id))

@@ -1,11 +1,13 @@
 """Shared dependencies: the request's transaction, which also carries its audit event."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.audit.context import audit_context
 from app.config import Settings
@@ -19,31 +21,52 @@ def _success_status(request: Request) -> int:
     return 200
 
 
-def write_session(request: Request) -> Iterator[Session]:
+async def write_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request; the audit event commits with the action or not at all.
 
     Runs with ``scope="function"``: the commit happens before the response is sent, and the
     response waits until the event is chained, so a client never sees a success that was not
     stored. ``receipt()`` may commit earlier (its response names the event); whatever the
     endpoint stores after it commits here, as part of the same action.
+
+    An async generator, so that opening the session (no I/O: it connects on first use) costs
+    no thread hop; the commit and the wait for the chain run in one.
     """
     db: Database = request.app.state.db
-    context = audit_context(request)
     session = db.write_sessions()
     try:
         yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):  # a cancelled request still rolls back
+            await run_in_threadpool(_abandon, request, session)
+        raise
+    await run_in_threadpool(_finish, request, db, session)
+
+
+def _finish(request: Request, db: Database, session: Session) -> None:
+    context = audit_context(request)
+    try:
         context.commit(session, db, _success_status(request))
         for then in _hooks(request, "after_commit"):
             then()
         context.chain(db)
         context.written = True
     except BaseException:
+        _abandon(request, session)
+        raise
+    finally:
+        session.close()
+
+
+def _abandon(request: Request, session: Session) -> None:
+    """Roll back; if the action had not committed, its event is gone and its undo steps run."""
+    context = audit_context(request)
+    try:
         session.rollback()
         if not context.committed:
             context.rolled_back()
             for undo in _hooks(request, "rollback_hooks"):
                 undo()
-        raise
     finally:
         session.close()
 
@@ -63,12 +86,13 @@ def after_commit(request: Request) -> list[Callable[[], object]]:
     return _hooks(request, "after_commit")
 
 
-def database(request: Request) -> Database:
+# async: FastAPI runs a plain ``def`` dependency in the thread pool, a hop these do not need
+async def database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     value: Settings = request.app.state.settings
     return value
 

@@ -3,12 +3,17 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import DatabaseDep, SessionDep, SettingsDep, rollback_hooks
 from app.audit.chain import canonical_sha256
 from app.audit.context import audit_context, receipt
+from app.auth.actor import Actor
 from app.auth.deps import ConsumerActor
+from app.config import Settings
+from app.db.session import Database
 from app.services import query_run
 from policies.query import Query
 
@@ -16,7 +21,7 @@ router = APIRouter(prefix="/v1/datasets", tags=["queries"])
 DatasetId = Annotated[str, Path(max_length=64)]
 
 
-@router.post("/{dataset_id}/queries", name="queries.run")
+@router.post("/{dataset_id}/queries", name="queries.run", response_model=None)
 async def run_query(
     dataset_id: DatasetId,
     query: Query,
@@ -25,9 +30,24 @@ async def run_query(
     db: DatabaseDep,
     cfg: SettingsDep,
     request: Request,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Noisy answer with its ε cost, remaining budgets, 95% half-widths and audit receipt."""
-    answer = await run_in_threadpool(query_run.run, db, session, cfg, actor, dataset_id, query)
+    args = (request, db, session, cfg, actor, dataset_id, query)
+    # a JSON-ready dict: the standard encoder, not FastAPI's generic one (schema: openapi_answers)
+    return JSONResponse(await run_in_threadpool(_answer_with_receipt, *args))
+
+
+def _answer_with_receipt(
+    request: Request,
+    db: Database,
+    session: Session,
+    cfg: Settings,
+    actor: Actor,
+    dataset_id: str,
+    query: Query,
+) -> dict[str, Any]:
+    """The answer, committed with its audit event (one thread hop for the whole request)."""
+    answer = query_run.run(db, session, cfg, actor, dataset_id, query)
     if not answer["cached"]:  # fail closed: no audit event, no answer, no ε spent
         query_id = answer["query_id"]
         rollback_hooks(request).append(lambda: query_run.refund_unreleased(db, query_id))
@@ -41,7 +61,7 @@ async def run_query(
         cached=answer["cached"],
         result_digest=canonical_sha256(answer["rows"]),
     )
-    answer["receipt"] = await run_in_threadpool(receipt, request, session)
+    answer["receipt"] = receipt(request, session)
     return answer
 
 

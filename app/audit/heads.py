@@ -60,6 +60,10 @@ class Checkpointer:
         self.next_check = 0.0
         self.lock = threading.Lock()
 
+    def due(self) -> bool:
+        """Cheap, without the database: whether :meth:`maybe` might sign now."""
+        return time.monotonic() >= self.next_check
+
     def maybe(self) -> None:
         now = time.monotonic()
         if now < self.next_check or not self.lock.acquire(blocking=False):

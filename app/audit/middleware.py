@@ -91,8 +91,8 @@ class AuditMiddleware:
             await _internal_error(context, send_with_audit)
         finally:
             _log_access(context, status.get("code", 500), started)
-        if audited:
-            await run_in_threadpool(self._checkpoints(scope).maybe)
+        if audited and (checkpoints := self._checkpoints(scope)).due():
+            await run_in_threadpool(checkpoints.maybe)
 
     def _checkpoints(self, scope: Scope) -> Checkpointer:
         if self.checkpointer is None:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
@@ -112,28 +112,41 @@ def set_dataset_cap(session: Session, dataset_id: str, epsilon: float, delta: fl
     session.flush()
 
 
+# Built once: on the query path, building the statement cost more than running it.
+_CACHED_ANSWER = (
+    select(QueryRecord)
+    .where(
+        QueryRecord.dataset_id == bindparam("dataset_id"),
+        QueryRecord.version == bindparam("version"),
+        QueryRecord.query_hash == bindparam("query_hash"),
+        QueryRecord.state == "committed",
+    )
+    .order_by(QueryRecord.created_at)
+    .limit(1)
+)
+_GRANTS_OF_CONSUMER = (
+    select(Grant)
+    .where(Grant.dataset_id == bindparam("dataset_id"), Grant.consumer_id == bindparam("consumer"))
+    .order_by(Grant.created_at)
+)
+
+
 def cached_answer(
     session: Session, dataset_id: str, version: int, query_hash: str
 ) -> QueryRecord | None:
-    query = select(QueryRecord).where(
-        QueryRecord.dataset_id == dataset_id,
-        QueryRecord.version == version,
-        QueryRecord.query_hash == query_hash,
-        QueryRecord.state == "committed",
-    )
-    return session.scalars(query.order_by(QueryRecord.created_at).limit(1)).first()
+    values = {"dataset_id": dataset_id, "version": version, "query_hash": query_hash}
+    return session.scalars(_CACHED_ANSWER, values).first()
+
+
+def consumer_grants(session: Session, dataset_id: str, consumer_id: str) -> list[Grant]:
+    """The consumer's grants on the dataset, oldest first."""
+    values = {"dataset_id": dataset_id, "consumer": consumer_id}
+    return list(session.scalars(_GRANTS_OF_CONSUMER, values))
 
 
 def add(session: Session, row: Any) -> None:
     session.add(row)
     session.flush()
-
-
-def grants_of(session: Session, **where: Any) -> list[Grant]:
-    query = select(Grant)
-    for name, value in where.items():
-        query = query.where(getattr(Grant, name) == value)
-    return list(session.scalars(query.order_by(Grant.created_at)))
 
 
 def due_for_expiry(session: Session, now: datetime) -> list[Grant]:

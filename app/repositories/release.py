@@ -1,11 +1,13 @@
 """Classification reports, policies and published versions."""
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Classification, DatasetPolicy, PublishedVersion
+from app.db.models import Classification, Dataset, DatasetBudget, DatasetPolicy, PublishedVersion
 
 
 def classification(session: Session, dataset_id: str, version: int) -> Classification | None:
@@ -48,3 +50,75 @@ def published(session: Session, dataset_id: str, version: int) -> PublishedVersi
 def add(session: Session, row: DatasetPolicy | PublishedVersion) -> None:
     session.add(row)
     session.flush()
+
+
+@dataclass(frozen=True)
+class Pointers:
+    """Which policy and published rows are current for a dataset, and the ε it has left.
+
+    ``published_key`` and ``policy_key`` name those rows uniquely over time (id plus what
+    each write changes), for :mod:`app.services.row_cache`.
+    """
+
+    dataset_id: str
+    published_version: int | None
+    published_key: tuple[int, str] | None
+    policy_key: tuple[int, str] | None
+    epsilon_remaining: float
+
+
+def _pointers_query() -> Select[str, int | None, int, str, int, str, float]:
+    newest_policy = (
+        select(func.max(DatasetPolicy.id))
+        .where(DatasetPolicy.dataset_id == Dataset.id)
+        .correlate(Dataset)
+        .scalar_subquery()
+    )
+    published = and_(
+        PublishedVersion.dataset_id == Dataset.id,
+        PublishedVersion.version == Dataset.published_version,
+    )
+    return (
+        select(
+            Dataset.id,
+            Dataset.published_version,
+            PublishedVersion.id,
+            PublishedVersion.job_id,
+            DatasetPolicy.id,
+            DatasetPolicy.sha256,
+            DatasetBudget.epsilon_total - DatasetBudget.epsilon_spent,
+        )
+        .outerjoin(PublishedVersion, published)
+        .outerjoin(DatasetPolicy, DatasetPolicy.id == newest_policy)
+        .outerjoin(DatasetBudget, DatasetBudget.dataset_id == Dataset.id)
+    )
+
+
+_POINTERS = _pointers_query().where(Dataset.id.in_(bindparam("ids", expanding=True)))
+
+
+def pointers(session: Session, dataset_ids: Collection[str]) -> dict[str, Pointers]:
+    """The current rows of each dataset in ``dataset_ids`` (missing datasets are left out)."""
+    rows = session.execute(_POINTERS, {"ids": list(dataset_ids)})
+    return {
+        row[0]: Pointers(
+            dataset_id=row[0],
+            published_version=row[1],
+            published_key=(row[2], row[3]) if row[2] is not None else None,
+            policy_key=(row[4], row[5]) if row[4] is not None else None,
+            epsilon_remaining=row[6] if row[6] is not None else 0.0,
+        )
+        for row in rows
+    }
+
+
+def policy_document(session: Session, policy_id: int) -> dict[str, Any]:
+    row = session.get(DatasetPolicy, policy_id)
+    assert row is not None  # the caller read its id in this session
+    return row.document
+
+
+def published_row(session: Session, published_id: int) -> PublishedVersion:
+    row = session.get(PublishedVersion, published_id)
+    assert row is not None  # the caller read its id in this session
+    return row

@@ -8,10 +8,12 @@ from app.db.models import Dataset, Organisation
 from app.db.paging import keyset_page
 from app.errors import NotFound
 from app.repositories import access as repo
-from app.repositories import budget as budget_repo
 from app.repositories import release as release_repo
+from app.repositories.release import Pointers
+from app.services import release_view
 from app.services.mock_sample import mock_sample
-from policies.load import parse_mapping
+from app.services.release_view import PublishedView
+from app.services.row_cache import RowCache
 from policies.schema import Policy
 
 FUNCTIONS = ("count", "sum", "mean", "quantile", "histogram")
@@ -23,39 +25,59 @@ def page(
     rows, cursor = keyset_page(
         repo.published_page(session, after, limit + 1), limit, lambda row: row[0].id
     )
-    entries = [entry for entry in (_entry(session, d, o) for d, o in rows) if entry is not None]
-    return entries, cursor
+    found = release_repo.pointers(session, [dataset.id for dataset, _ in rows])
+    entries = [_entry(session, d, o, found.get(d.id)) for d, o in rows]
+    return [entry for entry in entries if entry is not None], cursor
 
 
 def one(session: Session, dataset_id: str) -> dict[str, Any]:
     dataset = session.get(Dataset, dataset_id)
     org = session.get(Organisation, dataset.org_id) if dataset else None
-    entry = _entry(session, dataset, org) if dataset and org else None
+    found = release_repo.pointers(session, [dataset_id]).get(dataset_id)
+    entry = _entry(session, dataset, org, found) if dataset and org else None
     if entry is None:
         raise NotFound(f"dataset {dataset_id} is not in the catalog")
     return entry
 
 
-def _entry(session: Session, dataset: Dataset, org: Organisation) -> dict[str, Any] | None:
-    if dataset.published_version is None:
+def _entry(
+    session: Session, dataset: Dataset, org: Organisation, found: Pointers | None
+) -> dict[str, Any] | None:
+    if found is None or found.published_key is None or found.policy_key is None:
         return None
-    published = release_repo.published(session, dataset.id, dataset.published_version)
-    policy_row = release_repo.current_policy(session, dataset.id)
-    if published is None or policy_row is None:
+    published = release_view.published(session, found)
+    policy = release_view.policy(session, found)
+    if published is None or policy is None:
         return None
-    policy = parse_mapping(policy_row.document)
-    budget = budget_repo.dataset_budget(session, dataset.id)
-    return {
+    static = _STATIC.get(
+        (dataset.id, found.published_key, found.policy_key),
+        lambda: _static_part(dataset.id, published, policy),
+    )
+    remaining = round(max(found.epsilon_remaining, 0.0), 12)
+    budget = {**static["policy"]["budget"], "epsilon_remaining": remaining}
+    return {  # shares the cached parts (read only), with this request's budget
         "dataset_id": dataset.id,
         "name": dataset.name,
         "description": dataset.description,
         "agency": {"org_id": org.id, "name": org.name},
+        **static,
+        "policy": {**static["policy"], "budget": budget},
+    }
+
+
+# The parts of an entry that only change with a new publication or a new policy.
+_STATIC: RowCache[dict[str, Any]] = RowCache()
+
+
+def _static_part(dataset_id: str, published: PublishedView, policy: Policy) -> dict[str, Any]:
+    columns = list(published.columns)
+    return {
         "version": published.version,
         "published_at": published.created_at.isoformat(),
-        "columns": [{"name": c["name"], "type": c["type"]} for c in published.columns],
-        "policy": summary(policy, budget.epsilon_total - budget.epsilon_spent if budget else 0.0),
+        "columns": [{"name": c["name"], "type": c["type"]} for c in columns],
+        "policy": summary(policy, 0.0),
         "mock_sample": mock_sample(
-            f"{dataset.id}/{published.version}", published.columns, policy, published.plan
+            f"{dataset_id}/{published.version}", columns, policy, published.plan
         ),
     }
 

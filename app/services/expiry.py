@@ -66,9 +66,14 @@ def active_grant(db: Database, dataset_id: str, consumer_id: str, output: str) -
         with db.reading() as session:
             return grants.find_active(session, dataset_id, consumer_id, output, utcnow())
     except Forbidden as refusal:
-        if refusal.extra.get("grant_state") == "expired":
-            expire_due(db)
+        note_refusal(db, refusal)
         raise
+
+
+def note_refusal(db: Database, refusal: Forbidden) -> None:
+    """A grant refused for having expired: record its expiry (once), so it is on the record."""
+    if refusal.extra.get("grant_state") == "expired":
+        expire_due(db)
 
 
 def still_active(db: Database, grant_id: str, output: str) -> Grant:

@@ -107,7 +107,7 @@ def find_active(
     """The newest active grant covering ``output``, or a 403 saying why there is none."""
     covering = [
         grant
-        for grant in repo.grants_of(session, dataset_id=dataset_id, consumer_id=consumer_id)
+        for grant in repo.consumer_grants(session, dataset_id, consumer_id)
         if output in grant.outputs
     ]
     active = [grant for grant in covering if grant.state(now) == "active"]

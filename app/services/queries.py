@@ -1,4 +1,4 @@
-"""DP queries: check, price, reserve, compute, noise, commit (or refund), cache."""
+"""DP queries: what a query runs against (grant, policy, published data, cached answer)."""
 
 from dataclasses import dataclass, field
 
@@ -7,14 +7,14 @@ from sqlalchemy.orm import Session
 from app.audit.chain import canonical_sha256
 from app.auth.actor import Actor
 from app.config import Settings
-from app.db.models import Dataset, Grant
+from app.db.base import utcnow
+from app.db.models import Grant, QueryRecord
 from app.db.session import Database
-from app.errors import AppError, Conflict, InvalidInput, NotFound
-from app.repositories import release as release_repo
-from app.services import expiry
+from app.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
+from app.repositories import budget as budget_repo
+from app.services import expiry, grants, release_view
 from app.services.query_limits import query_limits
 from app.storage.area import DataArea
-from policies.load import parse_mapping
 from policies.query import Query, QueryError, QueryLimits, check
 from policies.release import ReleasePlan, plan
 from policies.schema import Policy
@@ -33,6 +33,7 @@ class Target:
     version: int
     columns: list[str]
     files: list[str]
+    remaining: dict[str, float]  # ε left on the grant and the dataset when this was read
     limits: QueryLimits = field(default_factory=QueryLimits)
     timeout: float | None = None  # seconds the engine may take
 
@@ -41,30 +42,47 @@ def canonical_hash(query: Query, version: int) -> str:
     return canonical_sha256({"query": query.model_dump(mode="json"), "version": version})
 
 
-def target(db: Database, settings: Settings, actor: Actor, dataset_id: str) -> Target:
+def lookup(
+    db: Database, settings: Settings, actor: Actor, dataset_id: str, query: Query
+) -> tuple[Target, str, QueryRecord | None]:
+    """The target, the query's hash and its cached answer, read in one session."""
+    try:
+        with db.reading() as session:
+            where = _target(session, settings, actor, dataset_id)
+            query_hash = canonical_hash(query, where.version)
+            cached = budget_repo.cached_answer(session, dataset_id, where.version, query_hash)
+    except Forbidden as refusal:
+        expiry.note_refusal(db, refusal)
+        raise
+    return where, query_hash, cached
+
+
+def _target(session: Session, settings: Settings, actor: Actor, dataset_id: str) -> Target:
     """The consumer's grant and the dataset's policy and published data, or a clear refusal."""
-    grant = expiry.active_grant(db, dataset_id, actor.principal_id, "dp_query")
-    with db.reading() as session:
-        policy_row = release_repo.current_policy(session, dataset_id)
-        dataset_published = _published(session, dataset_id)
-    if policy_row is None:
+    grant = grants.find_active(session, dataset_id, actor.principal_id, "dp_query", utcnow())
+    found = release_view.pointers(session, dataset_id)
+    policy = release_view.policy(session, found) if found else None
+    if policy is None:
         raise Conflict("the dataset has no release policy yet")
-    version, columns, parts = dataset_published
+    published = release_view.published(session, found) if found else None
+    if published is None:
+        raise NotFound(f"dataset {dataset_id} is not published")
     area = DataArea(settings.data_dir)
-    files = [str(area.absolute(part)) for part in parts]
-    policy = parse_mapping(policy_row.document)
-    limits, timeout = query_limits(settings), settings.query_timeout_seconds
-    return Target(grant, policy, version, columns, files, limits, timeout)
-
-
-def _published(session: Session, dataset_id: str) -> tuple[int, list[str], list[str]]:
-    dataset = session.get(Dataset, dataset_id)
-    if dataset is None or dataset.published_version is None:
-        raise NotFound(f"dataset {dataset_id} is not published")
-    row = release_repo.published(session, dataset_id, dataset.published_version)
-    if row is None:
-        raise NotFound(f"dataset {dataset_id} is not published")
-    return row.version, [c["name"] for c in row.columns], list(row.parts)
+    files = [str(area.absolute(part)) for part in published.parts]
+    remaining = {
+        "grant_remaining": round(grant.epsilon_total - grant.epsilon_spent, 12),
+        "dataset_remaining": round(found.epsilon_remaining, 12) if found else 0.0,
+    }
+    return Target(
+        grant,
+        policy,
+        published.version,
+        published.column_names,
+        files,
+        remaining,
+        query_limits(settings),
+        settings.query_timeout_seconds,
+    )
 
 
 def checked_plan(query: Query, where: Target) -> ReleasePlan:

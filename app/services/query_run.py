@@ -13,7 +13,7 @@ from app.db.models import QueryRecord
 from app.db.session import Database
 from app.engine.run import group_stats
 from app.repositories import budget as repo
-from app.services.queries import BudgetExceeded, Target, canonical_hash, checked_plan, target
+from app.services.queries import BudgetExceeded, Target, checked_plan, lookup
 from policies import mechanisms
 from policies.answer import Answer, assemble
 from policies.query import Query
@@ -45,19 +45,14 @@ def preview(
     db: Database, settings: Settings, actor: Actor, dataset_id: str, query: Query
 ) -> dict[str, Any]:
     """Cost and expected 95% half-widths; spends nothing."""
-    where = target(db, settings, actor, dataset_id)
+    where, _hash, cached = lookup(db, settings, actor, dataset_id, query)
     plan = checked_plan(query, where)
-    with db.reading() as session:
-        remaining = _remaining(session, where)
-        cached = repo.cached_answer(
-            session, dataset_id, where.version, canonical_hash(query, where.version)
-        )
     widths = expected_half_widths(plan)
     return {
         "epsilon_cost": 0.0 if cached else query.epsilon,
         "delta_cost": 0.0 if cached else query.delta,
         "cached": cached is not None,
-        "budget": remaining,
+        "budget": where.remaining,
         "accuracy": {"confidence": mechanisms.CONFIDENCE, "half_width": widths},
         "split": {key: share.epsilon for key, share in plan.shares.items()},
     }
@@ -136,18 +131,16 @@ def run(
     ``query_hash`` and ``audit`` are for the audit event and are removed before the answer
     leaves.
     """
-    where = target(db, settings, actor, dataset_id)
+    # read-only sessions: never take the write lock before the reservation
+    where, query_hash, cached = lookup(db, settings, actor, dataset_id, query)
     plan = checked_plan(query, where)
-    query_hash = canonical_hash(query, where.version)
-    with db.reading() as reading:  # never take the write lock before the reservation
-        cached = repo.cached_answer(reading, dataset_id, where.version, query_hash)
     if cached is not None and cached.answer is not None:
         return {
             **cached.answer,
             "cached": True,
             "epsilon_spent": 0.0,
             "delta_spent": 0.0,
-            "budget": _remaining(session, where),
+            "budget": where.remaining,
             "query_hash": query_hash,
             "audit": _audit(where),
         }
