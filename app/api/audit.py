@@ -2,16 +2,19 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.api import audit_proofs, audit_report
-from app.api.deps import DatabaseDep, SessionDep
+from app.api.deps import DatabaseDep, SessionDep, read_then_record
 from app.audit.chain import utc_instant
 from app.audit.log_verify import verify_log
 from app.audit.sealer import seal_quietly
 from app.auth.deps import AuditorActor
+from app.db.session import Database
 from app.errors import InvalidInput
 from app.repositories.audit import EventFilter, as_dict, list_events
 from app.services.audit_log import export_csv, export_jsonl
@@ -65,10 +68,11 @@ EXPORTS = {media: {"schema": {"type": "string"}} for media in ("application/x-nd
     name="audit.events",
     responses={200: {"model": EventPage, "content": EXPORTS}},
 )
-def list_audit_events(
+async def list_audit_events(
     _actor: AuditorActor,
     session: SessionDep,
     db: DatabaseDep,
+    request: Request,
     actor: Annotated[str | None, Query(max_length=64)] = None,
     dataset_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
@@ -81,7 +85,6 @@ def list_audit_events(
     format: Annotated[Literal["json", "jsonl", "csv"], Query()] = "json",
 ) -> Response:
     """Filter and page the log (``next`` is the ``after_seq`` of the next page), or export it."""
-    seal_quietly(db.engine)  # events staged by other requests and processes first
     flt = EventFilter(
         actor=actor,
         dataset_id=dataset_id,
@@ -92,16 +95,22 @@ def list_audit_events(
         after_seq=after_seq,
         purpose=purpose,
     )
-    if format == "jsonl":
-        return StreamingResponse(export_jsonl(db, flt, limit), media_type="application/x-ndjson")
-    if format == "csv":
-        return StreamingResponse(export_csv(db, flt, limit), media_type="text/csv; charset=utf-8")
-    page_size = limit or 100
-    rows = list_events(session, flt, page_size + 1)
-    items = [EventOut.model_validate(as_dict(row)) for row in rows[:page_size]]
-    more = len(rows) > page_size
-    page = EventPage(items=items, next=items[-1].seq if more else None)
-    return Response(page.model_dump_json(), media_type="application/json")  # pydantic's encoder
+    if format != "json":
+        await run_in_threadpool(seal_quietly, db.engine)  # what others staged, first
+        export = export_jsonl if format == "jsonl" else export_csv
+        media = "application/x-ndjson" if format == "jsonl" else "text/csv; charset=utf-8"
+        return StreamingResponse(export(db, flt, limit), media_type=media)
+    page = await read_then_record(request, session, lambda: _page(db, session, flt, limit or 100))
+    return Response(page, media_type="application/json")
+
+
+def _page(db: Database, session: Session, flt: EventFilter, size: int) -> bytes:
+    """One page of events as JSON (pydantic's encoder), after sealing what others staged."""
+    seal_quietly(db.engine)
+    rows = list_events(session, flt, size + 1)
+    items = [EventOut.model_validate(as_dict(row)) for row in rows[:size]]
+    more = len(rows) > size
+    return EventPage(items=items, next=items[-1].seq if more else None).model_dump_json().encode()
 
 
 @router.get("/verify", response_model=VerifyOut, name="audit.verify")

@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import SessionDep
+from app.api.deps import SessionDep, read_then_record
 from app.auth.actor import Actor
 from app.auth.deps import require_roles
 from app.services import catalog
@@ -17,19 +17,26 @@ CatalogReader = Annotated[Actor, Depends(require_roles("consumer", "agency", "au
 # The services build JSON-ready dicts: the standard encoder (JSONResponse) skips FastAPI's
 # generic one, which walked every mock-sample cell; the schema is declared in openapi_answers.
 @router.get("", name="catalog.list", response_model=None)
-def list_catalog(
+async def list_catalog(
     _actor: CatalogReader,
     session: SessionDep,
+    request: Request,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> JSONResponse:
     """Published datasets: sanitized schema, policy summary and a synthetic mock sample."""
-    items, after = catalog.page(session, cursor, limit)
+    items, after = await read_then_record(
+        request, session, lambda: catalog.page(session, cursor, limit)
+    )
     return JSONResponse({"items": items, "next": after})
 
 
 @router.get("/{dataset_id}", name="catalog.read", response_model=None)
-def read_entry(
-    dataset_id: Annotated[str, Path(max_length=64)], _actor: CatalogReader, session: SessionDep
+async def read_entry(
+    dataset_id: Annotated[str, Path(max_length=64)],
+    _actor: CatalogReader,
+    session: SessionDep,
+    request: Request,
 ) -> JSONResponse:
-    return JSONResponse(catalog.one(session, dataset_id))
+    entry = await read_then_record(request, session, lambda: catalog.one(session, dataset_id))
+    return JSONResponse(entry)

@@ -1,7 +1,7 @@
 """Shared dependencies: the request's transaction, which also carries its audit event."""
 
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -9,9 +9,11 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.audit.context import audit_context
+from app.audit.context import audit_context, receipt
 from app.config import Settings
 from app.db.session import Database
+
+T = TypeVar("T")
 
 
 def _success_status(request: Request) -> int:
@@ -40,7 +42,35 @@ async def write_session(request: Request) -> AsyncIterator[Session]:
         with anyio.CancelScope(shield=True):  # a cancelled request still rolls back
             await run_in_threadpool(_abandon, request, session)
         raise
+    if _recorded_already(request, session):
+        audit_context(request).written = True
+        session.close()  # no I/O: the connection went back to the pool at the commit
+        return
     await run_in_threadpool(_finish, request, db, session)
+
+
+def _recorded_already(request: Request, session: Session) -> bool:
+    """The action committed with its event chained (``receipt()``), nothing happened since and
+    nothing waits for the commit: the exit has nothing left to do."""
+    context = audit_context(request)
+    return (
+        context.committed
+        and context.event_seq is not None
+        and not session.in_transaction()
+        and not _hooks(request, "after_commit")
+    )
+
+
+async def read_then_record(request: Request, session: Session, read: Callable[[], T]) -> T:
+    """A read-only endpoint's work, then its audit event committed and chained, in one thread
+    hop (the session's exit then needs none). ``read`` must store nothing."""
+
+    def both() -> T:
+        result = read()
+        receipt(request, session, _success_status(request))
+        return result
+
+    return await run_in_threadpool(both)
 
 
 def _finish(request: Request, db: Database, session: Session) -> None:

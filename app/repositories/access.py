@@ -1,11 +1,11 @@
-"""Access requests, extracts and the catalog's published datasets: every statement."""
+"""Access requests and extracts: every statement."""
 
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.db.models import AccessRequest, Dataset, Extract, Organisation
+from app.db.models import AccessRequest, Dataset, Extract
 
 
 def add(session: Session, row: AccessRequest | Extract) -> None:
@@ -46,17 +46,3 @@ def extract(session: Session, extract_id: str) -> Extract | None:
 
 def extract_by_job(session: Session, job_id: str) -> Extract | None:
     return session.scalars(select(Extract).where(Extract.job_id == job_id)).first()
-
-
-def published_page(
-    session: Session, after: str | None, limit: int
-) -> list[tuple[Dataset, Organisation]]:
-    query = (
-        select(Dataset, Organisation)
-        .join(Organisation, Organisation.id == Dataset.org_id)
-        .where(Dataset.published_version.is_not(None))
-    )
-    if after is not None:
-        query = query.where(Dataset.id > after)
-    rows = session.execute(query.order_by(Dataset.id).limit(limit))
-    return [(dataset, org) for dataset, org in rows]

@@ -1,13 +1,20 @@
 """Classification reports, policies and published versions."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Classification, Dataset, DatasetBudget, DatasetPolicy, PublishedVersion
+from app.db.models import (
+    Classification,
+    Dataset,
+    DatasetBudget,
+    DatasetPolicy,
+    Organisation,
+    PublishedVersion,
+)
 
 
 def classification(session: Session, dataset_id: str, version: int) -> Classification | None:
@@ -100,16 +107,54 @@ _POINTERS = _pointers_query().where(Dataset.id.in_(bindparam("ids", expanding=Tr
 def pointers(session: Session, dataset_ids: Collection[str]) -> dict[str, Pointers]:
     """The current rows of each dataset in ``dataset_ids`` (missing datasets are left out)."""
     rows = session.execute(_POINTERS, {"ids": list(dataset_ids)})
-    return {
-        row[0]: Pointers(
-            dataset_id=row[0],
-            published_version=row[1],
-            published_key=(row[2], row[3]) if row[2] is not None else None,
-            policy_key=(row[4], row[5]) if row[4] is not None else None,
-            epsilon_remaining=row[6] if row[6] is not None else 0.0,
-        )
-        for row in rows
-    }
+    return {row[0]: _pointers_of(row) for row in rows}
+
+
+def _pointers_of(row: Sequence[Any]) -> Pointers:
+    return Pointers(
+        dataset_id=row[0],
+        published_version=row[1],
+        published_key=(row[2], row[3]) if row[2] is not None else None,
+        policy_key=(row[4], row[5]) if row[4] is not None else None,
+        epsilon_remaining=row[6] if row[6] is not None else 0.0,
+    )
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A published dataset as the catalog lists it: names, its agency, its current rows."""
+
+    pointers: Pointers
+    name: str
+    description: str
+    org_id: str
+    org_name: str
+
+
+_LISTINGS = (
+    _pointers_query()
+    .add_columns(Dataset.name, Dataset.description, Organisation.id, Organisation.name)
+    .join(Organisation, Organisation.id == Dataset.org_id)
+    .where(Dataset.published_version.is_not(None))
+    .order_by(Dataset.id)
+)
+_PAGE = _LISTINGS.where(Dataset.id > bindparam("after")).limit(bindparam("limit"))
+_ONE = _LISTINGS.where(Dataset.id == bindparam("dataset_id"))
+
+
+def listings(session: Session, after: str | None, limit: int) -> list[Listing]:
+    """Published datasets after ``after`` (by id), in one statement."""
+    rows = session.execute(_PAGE, {"after": after or "", "limit": limit})
+    return [_listing(row) for row in rows]
+
+
+def listing(session: Session, dataset_id: str) -> Listing | None:
+    row = session.execute(_ONE, {"dataset_id": dataset_id}).first()
+    return _listing(row) if row is not None else None
+
+
+def _listing(row: Sequence[Any]) -> Listing:
+    return Listing(_pointers_of(row), row[7], row[8], row[9], row[10])
 
 
 def policy_document(session: Session, policy_id: int) -> dict[str, Any]:

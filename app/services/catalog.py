@@ -4,12 +4,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.db.models import Dataset, Organisation
 from app.db.paging import keyset_page
 from app.errors import NotFound
-from app.repositories import access as repo
 from app.repositories import release as release_repo
-from app.repositories.release import Pointers
+from app.repositories.release import Listing
 from app.services import release_view
 from app.services.mock_sample import mock_sample
 from app.services.release_view import PublishedView
@@ -23,43 +21,37 @@ def page(
     session: Session, after: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
     rows, cursor = keyset_page(
-        repo.published_page(session, after, limit + 1), limit, lambda row: row[0].id
+        release_repo.listings(session, after, limit + 1), limit, lambda row: row.pointers.dataset_id
     )
-    found = release_repo.pointers(session, [dataset.id for dataset, _ in rows])
-    entries = [_entry(session, d, o, found.get(d.id)) for d, o in rows]
+    entries = [_entry(session, listing) for listing in rows]
     return [entry for entry in entries if entry is not None], cursor
 
 
 def one(session: Session, dataset_id: str) -> dict[str, Any]:
-    dataset = session.get(Dataset, dataset_id)
-    org = session.get(Organisation, dataset.org_id) if dataset else None
-    found = release_repo.pointers(session, [dataset_id]).get(dataset_id)
-    entry = _entry(session, dataset, org, found) if dataset and org else None
+    listing = release_repo.listing(session, dataset_id)
+    entry = _entry(session, listing) if listing is not None else None
     if entry is None:
         raise NotFound(f"dataset {dataset_id} is not in the catalog")
     return entry
 
 
-def _entry(
-    session: Session, dataset: Dataset, org: Organisation, found: Pointers | None
-) -> dict[str, Any] | None:
-    if found is None or found.published_key is None or found.policy_key is None:
-        return None
+def _entry(session: Session, listing: Listing) -> dict[str, Any] | None:
+    found = listing.pointers
     published = release_view.published(session, found)
     policy = release_view.policy(session, found)
     if published is None or policy is None:
         return None
     static = _STATIC.get(
-        (dataset.id, found.published_key, found.policy_key),
-        lambda: _static_part(dataset.id, published, policy),
+        (found.dataset_id, found.published_key, found.policy_key),
+        lambda: _static_part(found.dataset_id, published, policy),
     )
     remaining = round(max(found.epsilon_remaining, 0.0), 12)
     budget = {**static["policy"]["budget"], "epsilon_remaining": remaining}
     return {  # shares the cached parts (read only), with this request's budget
-        "dataset_id": dataset.id,
-        "name": dataset.name,
-        "description": dataset.description,
-        "agency": {"org_id": org.id, "name": org.name},
+        "dataset_id": found.dataset_id,
+        "name": listing.name,
+        "description": listing.description,
+        "agency": {"org_id": listing.org_id, "name": listing.org_name},
         **static,
         "policy": {**static["policy"], "budget": budget},
     }
