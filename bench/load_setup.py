@@ -103,7 +103,7 @@ def server(url: str, workers: int) -> Iterator[tuple[str, int]]:
         "PAZHOU_DATA_DIR": str(data / "data"),
         "PAZHOU_SECRET_KEY": secrets.token_urlsafe(48),
         "PAZHOU_DATA_KEYS": "load:" + base64.b64encode(os.urandom(32)).decode(),
-        "PAZHOU_LOG_LEVEL": "WARNING",
+        "PAZHOU_LOG_LEVEL": "INFO",  # the default: one access-log line per request
         "PAZHOU_RATE_LIMIT_PER_MINUTE": "0",
     }
     port = _free_port()
