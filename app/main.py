@@ -28,6 +28,7 @@ from app.db import migrate
 from app.db.session import Database
 from app.errors import install_error_handlers
 from app.http.stack import install_http_stack
+from app.jobs.reclaim import take_back_silent
 from app.jobs.runner import JobRunner
 from app.services.expiry import expire_due
 from app.services.extract_job import extract_handler
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = JobRunner(
         app.state.db,
         handlers,
-        (expire_due, seal_if_staged),
+        (expire_due, seal_if_staged, take_back_silent),
         max_running_per_org=settings.max_running_jobs_per_org,
     )
     DataArea(settings.data_dir).prepare()

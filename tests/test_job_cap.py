@@ -50,7 +50,7 @@ def test_jobs_past_the_cap_wait_while_another_org_runs(
     assert [_state(client, world.agency, j) for j in ours] == ["running", "running", "queued"]
     assert _state(client, world.other_agency, theirs) == "running"
     with db.transaction() as session:
-        repo.finish(session, ours[0], {})
+        assert repo.finish(session, ours[0], 1, {})
         assert repo.running_count(session, world.org_id) == 1
     assert _claim(db, 2) == ours[2]  # a slot came free
 

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from app.repositories.audit import NewEvent, append
 
 log = logging.getLogger("pazhou.jobs")
 POLL_SECONDS = 0.5
+HEARTBEAT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class JobContext:
     version: int
     owner_id: str
     db: Database
+    attempt: int = 1  # which claim of the job this run is (a silent worker's job is re-run)
+
+    @property
+    def id(self) -> str:
+        return self.job_id
 
     def progress(self, fraction: float) -> None:
         with self.db.transaction() as session:
@@ -108,11 +114,15 @@ class JobRunner:
 
     def _run(self, context: JobContext) -> None:
         try:
-            commit = self.handlers[context.kind](context)
-            with self.db.transaction() as session:
-                result = commit(session)
-                repo.finish(session, context.job_id, result)
-                append(session, _event(context, 200, result))
+            with Heartbeat(context):
+                commit = self.handlers[context.kind](context)
+                with self.db.transaction() as session:
+                    result = commit(session)
+                    if not repo.finish(session, context.job_id, context.attempt, result):
+                        raise TakenBack(context.job_id)  # rolls the outcome back
+                    append(session, job_event(context, 200, result))
+        except TakenBack:
+            log.warning("job %s was taken back from this worker; outcome dropped", context.job_id)
         except Exception as exc:
             self._record_failure(context, exc)
 
@@ -123,22 +133,67 @@ class JobRunner:
             log.exception("job %s failed", context.job_id)
             message, status = "internal error; see the server log", 500
         with self.db.transaction() as session:
-            repo.fail(session, context.job_id, message)
-            append(session, _event(context, status, {"error": message}))
+            if repo.fail(session, context.job_id, context.attempt, message):
+                append(session, job_event(context, status, {"error": message}))
+
+
+class TakenBack(Exception):
+    """This worker's attempt no longer owns the job (it was silent too long and re-queued)."""
+
+
+class Heartbeat:
+    """While a job runs, touch its heartbeat every ``HEARTBEAT_SECONDS`` (a thread), so that
+    ``app.jobs.reclaim`` can tell a slow job from one whose worker died."""
+
+    def __init__(self, context: JobContext) -> None:
+        self.context, self._stop = context, threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="pazhou-job-heartbeat", daemon=True)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _beat(self) -> None:
+        context = self.context
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with context.db.transaction() as session:
+                    repo.heartbeat(session, context.job_id, context.attempt)
+            except Exception:  # the next beat retries; a long silence gets the job taken back
+                log.exception("could not record the heartbeat of job %s", context.job_id)
 
 
 def _context(job: Any, db: Database) -> JobContext:
-    return JobContext(job.id, job.kind, job.dataset_id, job.version, job.owner_id, db)
+    return JobContext(job.id, job.kind, job.dataset_id, job.version, job.owner_id, db, job.attempts)
 
 
-def _event(context: JobContext, outcome: int, details: dict[str, Any]) -> NewEvent:
+class JobFacts(Protocol):
+    """What an event says about a job: a running ``JobContext`` or a stored ``Job``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def dataset_id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def owner_id(self) -> str: ...
+
+
+def job_event(job: JobFacts, outcome: int, details: dict[str, Any]) -> NewEvent:
     return NewEvent(
-        action=f"job.{context.kind}",
-        resource=f"job/{context.job_id}",
+        action=f"job.{job.kind}",
+        resource=f"job/{job.id}",
         outcome=outcome,
-        actor=context.owner_id,
-        role="consumer" if context.kind in CONSUMER_KINDS else "agency",
-        dataset_id=context.dataset_id,
+        actor=job.owner_id,
+        role="consumer" if job.kind in CONSUMER_KINDS else "agency",
+        dataset_id=job.dataset_id,
         client="worker",
-        details={"version": context.version, **details},
+        details={"version": job.version, **details},
     )

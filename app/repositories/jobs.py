@@ -1,8 +1,9 @@
 """Jobs: enqueue, claim (one worker per job, across processes), progress, finish."""
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, Update, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from app.db.base import utcnow
@@ -45,7 +46,9 @@ def claim_next(session: Session, max_running_per_org: int | None = None) -> Job 
             return None
         job, org_id = found
         if max_running_per_org is None or _slot_free(session, org_id, max_running_per_org):
-            job.state, job.started_at = "running", utcnow()
+            now = utcnow()
+            job.state, job.started_at, job.heartbeat_at = "running", now, now
+            job.attempts = (job.attempts or 0) + 1
             session.flush()
             return job
         capped.add(org_id)
@@ -99,14 +102,41 @@ def set_progress(session: Session, job_id: str, progress: float) -> None:
     session.execute(update(Job).where(Job.id == job_id).values(progress=progress))
 
 
-def finish(session: Session, job_id: str, result: dict[str, Any]) -> None:
+def _this_attempt(job_id: str, attempt: int) -> Update:
+    """The job, if it is still running in ``attempt`` (not taken back from a silent worker)."""
+    return update(Job).where(Job.id == job_id, Job.state == "running", Job.attempts == attempt)
+
+
+def heartbeat(session: Session, job_id: str, attempt: int) -> bool:
+    result = session.execute(_this_attempt(job_id, attempt).values(heartbeat_at=utcnow()))
+    return _changed(result)
+
+
+def finish(session: Session, job_id: str, attempt: int, result: dict[str, Any]) -> bool:
+    """Succeeded; False (nothing changed) if this attempt no longer owns the job."""
     values = {"state": "succeeded", "progress": 1.0, "result": result, "finished_at": utcnow()}
-    session.execute(update(Job).where(Job.id == job_id).values(**values))
+    return _changed(session.execute(_this_attempt(job_id, attempt).values(**values)))
 
 
-def fail(session: Session, job_id: str, error: str) -> None:
+def fail(session: Session, job_id: str, attempt: int, error: str) -> bool:
     values = {"state": "failed", "error": error, "finished_at": utcnow()}
-    session.execute(update(Job).where(Job.id == job_id).values(**values))
+    return _changed(session.execute(_this_attempt(job_id, attempt).values(**values)))
+
+
+def _changed(result: Any) -> bool:
+    return bool(result.rowcount)
+
+
+def silent_since(session: Session, before: datetime) -> list[Job]:
+    """Running jobs whose worker has not touched them since ``before`` (it died)."""
+    query = select(Job).where(Job.state == "running", Job.heartbeat_at < before)
+    return list(session.scalars(query.order_by(Job.heartbeat_at, Job.id)))
+
+
+def requeue(session: Session, job_id: str, attempt: int) -> bool:
+    """Queued again for any worker; False if ``attempt`` no longer owns the job."""
+    values = {"state": "queued", "progress": 0.0, "started_at": None, "heartbeat_at": None}
+    return _changed(session.execute(_this_attempt(job_id, attempt).values(**values)))
 
 
 def latest_for_version(session: Session, dataset_id: str, version: int, kind: str) -> Job | None:

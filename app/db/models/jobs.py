@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, CreatedAt, UtcDateTime
@@ -22,4 +22,7 @@ class Job(CreatedAt, Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # the running worker touches it; a running job whose heartbeat stops is taken back
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
