@@ -2,7 +2,9 @@
 
 Values are never spliced into SQL text: they travel as parameters. Column names are checked
 against the version's schema and quoted. Numbers are clamped to the policy's bounds inside
-the engine, so one row's influence is bounded before any aggregate is taken.
+the engine, so one row's influence is bounded before any aggregate is taken. A NaN counts as
+a missing value (like NULL: left out of sums, bins and quantiles, still a row for COUNT),
+where DuckDB's ordering would otherwise have clamped it to the upper bound; ±inf are clamped.
 """
 
 from collections.abc import Sequence
@@ -35,9 +37,13 @@ class Compiler:
             raise InvalidInput(f"the published data has no column '{name}'", field=name)
         return '"' + name.replace('"', '""') + '"'
 
+    def _number(self, share: Share) -> str:
+        """The column as a double, NaN made NULL (DuckDB: NaN = NaN, so NULLIF catches it)."""
+        return f"NULLIF(CAST({self.ident(share.column or '')} AS DOUBLE), 'NaN'::DOUBLE)"
+
     def _clamp(self, share: Share, params: list[Any]) -> str:
         params += [share.lower, share.upper]
-        return f"LEAST(GREATEST(CAST({self.ident(share.column or '')} AS DOUBLE), ?), ?)"
+        return f"LEAST(GREATEST({self._number(share)}, ?), ?)"
 
     def _keys(self, plan: ReleasePlan, params: list[Any]) -> list[str]:
         """Group on the raw columns: matching public values is done on the few result rows."""
@@ -101,7 +107,7 @@ class Compiler:
         clamp = self._clamp(share, params)
         params += [float(grid[0]), step]
         select += [f"CAST(FLOOR(({clamp} - ?) / ?) AS BIGINT) AS bucket", "COUNT(*)"]
-        not_null = f" AND {self.ident(share.column or '')} IS NOT NULL"
+        not_null = f" AND {self._number(share)} IS NOT NULL"
         tail = self._tail(plan, params, not_null)
         tail += ", bucket" if plan.query.group_by else " GROUP BY bucket"
         return Sql(f"SELECT {', '.join(select)}" + tail, params)
