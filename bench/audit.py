@@ -6,8 +6,9 @@
   (``app.audit.sealer.wait_sealed``: group commit, one seal for whatever every writer staged
   meanwhile). On SQLite (WAL file) and on PostgreSQL: once as 8 threads of one process, once
   as 8 processes. Reported: events/s, events per seal, whether the chain verifies, the CPU
-  per event of the benchmark process and of the PostgreSQL backends (threads) and the
-  machine's load average (the machine is shared: read throughput together with it).
+  per event of the writers (threads: the benchmark process; processes: the 8 writer processes
+  over their timed loops) and of their PostgreSQL backends, and the machine's load average
+  (the machine is shared: read throughput together with it).
 * Proofs at scale: ``--events`` synthetic chained events (default 1,000,000) are bulk-loaded,
   the Merkle tree is caught up once (timed), then ``--samples`` inclusion proofs at random
   sequence numbers and consistency proofs between random sizes are timed (median, p95),
@@ -32,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, distinct, func, insert, select, text
+from sqlalchemy import Connection, create_engine, distinct, func, insert, make_url, select, text
 
 from app.audit.chain import GENESIS_HASH, event_hash
 from app.audit.heads import checkpoint
@@ -90,12 +91,15 @@ def append_throughput(url: str, seconds: float) -> dict[str, Any]:
     return {**result, **chain_stats(url, after_seq=0), "load_1min": os.getloadavg()[0]}
 
 
-def server_cpu_s(db: Database) -> float | None:
-    """CPU seconds used by this database's server processes so far (all opened by this run),
-    read from ``/proc``: None unless PostgreSQL runs on this machine."""
+def server_cpu_s(db: Database, application: str | None = None) -> float | None:
+    """CPU seconds used by this database's server processes so far (all opened by this run; or
+    those of one ``application_name``), read from ``/proc``: None unless PostgreSQL runs on
+    this machine."""
     query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+    if application is not None:
+        query += " AND application_name = :application"
     with db.engine.connect() as conn:
-        pids = conn.execute(text(query)).scalars().all()
+        pids = conn.execute(text(query), {"application": application}).scalars().all()
     total = 0
     for pid in pids:
         try:
@@ -106,16 +110,31 @@ def server_cpu_s(db: Database) -> float | None:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def _writer_process(url: str, slot: int, start_at: float, seconds: float) -> int:
-    db, count = Database(url), 0
+def _writer_process(url: str, slot: int, start_at: float, seconds: float) -> dict[str, Any]:
+    """One writer process: its events, its CPU seconds and its server processes' CPU seconds."""
+    application = f"pazhou-bench-{slot}"
+    db, count = Database(_named(url, application)), 0
     time.sleep(max(0.0, start_at - time.time()))  # every process starts together, imports done
-    deadline = time.perf_counter() + seconds
+    deadline, cpu = time.perf_counter() + seconds, time.process_time()
     with db.engine.connect() as conn:
         while time.perf_counter() < deadline:
             _append(db, conn, _new_event(slot, count))
             count += 1
+    cpu = time.process_time() - cpu
+    server_cpu = None if db.is_sqlite else server_cpu_s(db, application)
     db.dispose()
-    return count
+    return {"events": count, "cpu_s": cpu, "server_cpu_s": server_cpu}
+
+
+def _named(url: str, application: str) -> str:
+    """The URL with the connections' ``application_name`` (PostgreSQL)."""
+    if url.startswith("sqlite"):
+        return url
+    return (
+        make_url(url)
+        .update_query_dict({"application_name": application})
+        .render_as_string(hide_password=False)
+    )
 
 
 def append_throughput_processes(url: str, seconds: float) -> dict[str, Any]:
@@ -124,8 +143,14 @@ def append_throughput_processes(url: str, seconds: float) -> dict[str, Any]:
     start_at = time.time() + 15
     with multiprocessing.get_context("spawn").Pool(WRITERS) as pool:
         jobs = [(url, slot, start_at, seconds) for slot in range(WRITERS)]
-        counts = pool.starmap(_writer_process, jobs)
-    result = {"writers": WRITERS, "events": sum(counts), "events_per_s": sum(counts) / seconds}
+        writers = pool.starmap(_writer_process, jobs)
+    events = max(sum(writer["events"] for writer in writers), 1)
+    result = {"writers": WRITERS, "events": events, "events_per_s": events / seconds}
+    cpu = sum(writer["cpu_s"] for writer in writers)
+    result["app_cpu_ms_per_event"] = round(cpu * 1000 / events, 3)
+    server = [writer["server_cpu_s"] for writer in writers]
+    if None not in server:
+        result["server_cpu_ms_per_event"] = round(sum(server) * 1000 / events, 3)
     return {**result, **chain_stats(url, after_seq), "load_1min": os.getloadavg()[0]}
 
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from starlette.testclient import TestClient
 
 from app import clock
@@ -119,3 +119,16 @@ def test_event_time_comes_from_the_service_clock(
         newest = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
     assert newest is not None
     assert newest.time > (clock.now() + timedelta(days=399)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def test_postgres_staging_commits_without_waiting_for_the_disk_only_there(db: Database) -> None:
+    """The staging transaction's commit is made durable by the seal's (``audit_seal_pg``)."""
+    if db.is_sqlite:
+        pytest.skip("SQLite chains the event in the action's transaction")
+    show = text("SHOW synchronous_commit")
+    with db.write_sessions() as session:
+        default = session.execute(show).scalar_one()
+        stage(session, _event(1))
+        assert session.execute(show).scalar_one() == "off"
+        session.commit()
+        assert session.execute(show).scalar_one() == default != "off"

@@ -3,7 +3,9 @@
 The action's event is written in the action's own transaction and commits with it (or not at
 all): staged on PostgreSQL, chained at once on SQLite (``app.repositories.audit_seal.write``).
 Once committed, the request waits until a staged event is chained (``app.audit.sealer``), so a
-response never leaves before its event is in the log, and a receipt names the final event.
+response never leaves before its event is in the log, and a receipt names the final event. On
+PostgreSQL that wait is also what makes the action durable: its commit does not wait for the
+disk, the seal's commit flushes both (``app.repositories.audit_seal_pg``).
 """
 
 from collections.abc import MutableMapping

@@ -1,11 +1,13 @@
 """Group commit for the audit chain: staged events are sealed into it in batches.
 
 An action stages its event (``app.repositories.audit.stage``) in its own transaction, without
-the chain lock, and commits: concurrent commits share their WAL flushes. It then waits here
-until the event is chained. Whoever arrives while no seal runs in this process leads one: it
-takes every staged row, from every process, and chains them in one transaction under the chain
-lock (one flush per batch); the others wait for it. A row that another process's seal took is
-found through ``audit_events.pending_id``.
+the chain lock, and commits; on PostgreSQL that commit does not wait for the disk, the seal's
+does, for both (``app.repositories.audit_seal_pg``): one flush per batch, not one per action
+plus one per batch. It then waits here until the event is chained. Whoever arrives while no
+seal runs in this process leads one: it takes every staged row, from every process, and chains
+them in one transaction under the chain lock; the others wait for it. A row that another
+process's seal took is found through ``audit_events.pending_id``; a seal that finds another
+process's seal running waits for it and seals only if its rows are still staged.
 
 Correctness never depends on this process's memory: a staged row stays in the database until a
 seal commits, which any process may run (at start-up, in the job worker's idle loop, before
@@ -134,6 +136,9 @@ _SEALERS_LOCK = threading.Lock()
 
 
 def _sealer(engine: Engine) -> Sealer:
+    found = _SEALERS.get(engine)  # twice per append: no lock once the sealer exists
+    if found is not None:
+        return found
     with _SEALERS_LOCK:
         found = _SEALERS.get(engine)
         if found is None:

@@ -1,10 +1,11 @@
 """Writing the audit chain: staging events, and sealing staged events into the chain.
 
 On PostgreSQL an action stages its event in ``audit_pending`` inside its own transaction,
-without the chain lock. A seal (``app.audit.sealer``) moves staged rows into ``audit_events``
-in one transaction under the chain lock, assigning sequence numbers, time and hashes: one
-commit (one WAL flush) for a whole batch. The seal runs on the driver connection in pipeline
-mode (``audit_seal_pg``): it is the one serialized step of every append. On SQLite the
+without the chain lock (and without waiting for the disk: the seal's flush covers it). A seal
+(``app.audit.sealer``) moves staged rows into ``audit_events`` in one transaction under the
+chain lock, assigning sequence numbers, time and hashes: one commit (one WAL flush) for a
+whole batch. The seal runs on the driver connection, a few round trips whatever the batch size
+(``audit_seal_pg``): it is the one serialized step of every append. On SQLite the
 action's write transaction already holds the only write lock, so ``write`` chains the event
 at once; staged rows (there only if staged explicitly) are sealed through SQLAlchemy Core.
 """
@@ -93,13 +94,13 @@ def stage(session: Session | Connection, new: NewEvent) -> int:
     ``details`` must be canonical JSON (no NaN, no infinity), so one bad event can never stop
     the sealer: it fails here, in its own request.
     """
-    canonical_json(new.details)
+    details_json = canonical_json(new.details)
     values = vars(new)  # the dataclass's fields are exactly the staged columns
     conn = _connection(session)
     if conn.dialect.name == "postgresql":
         from app.repositories.audit_seal_pg import stage_pg  # the driver, in this transaction
 
-        return stage_pg(conn, values)
+        return stage_pg(conn, values, details_json)
     pending_id: int = conn.execute(insert(STAGED).returning(STAGED.c.id), values).scalar_one()
     return pending_id
 

@@ -1,13 +1,32 @@
 """The PostgreSQL paths of every append, on the driver connection (see ``audit_seal``).
 
-Staging runs on the caller's connection, inside its transaction, without SQLAlchemy's
-per-statement work. The seal runs in pipeline mode: statements run one after another on the
-server, each with its own snapshot (READ COMMITTED, the server default), so the lock is held
-before the staged rows and the head are read; the client only waits twice: once for the rows
-and the head, once for the commit.
+Every statement is compiled once, at import, for psycopg with positional parameters: no
+SQLAlchemy work per call. Staging runs on the caller's connection, inside its transaction, in
+one statement; ``details`` goes in as the canonical JSON text the caller already made (the
+``json`` type keeps text as given).
+
+**One disk flush per append, not two.** The staging transaction (the whole action's transaction)
+commits without waiting for the disk (``synchronous_commit`` off, for that transaction only):
+its commit record is in the server's WAL, visible, not yet flushed. The seal that chains the row
+read it after that record was written, so the seal's own commit record comes later in the WAL;
+the seal commits synchronously, which flushes the WAL up to its record, the action's commit
+included. A waiter learns where its event landed only after that, so a request still answers only
+once its action and its event are on disk. Until then, a crash of the database server (not of
+this process) loses the action together with its event, never one without the other; if no
+seal comes (this process was killed), the WAL writer flushes the row within
+``3 * wal_writer_delay`` and a later seal chains it.
+
+**A seal** holds the chain lock (a transaction-level advisory lock) and takes the staged rows and
+the chain's head in one statement, after the lock (READ COMMITTED: each statement sees what was
+committed before it started), then inserts the batch in one ``INSERT … SELECT FROM
+json_to_recordset(…)`` and commits: a round trip for each of begin, lock, take, insert and
+commit, whatever the batch size (one pipeline would send them together, but psycopg's pipeline
+mode costs more CPU than these round trips on a local server). A process whose
+seal finds the lock taken by another process's seal waits for it on a shared lock (all such
+waiters wake together), then looks for its rows; only if they are still staged does it take the
+lock and seal, for everyone who staged meanwhile.
 """
 
-import functools
 import logging
 import os
 import weakref
@@ -18,24 +37,29 @@ from typing import Any
 from psycopg import Connection as DriverConnection
 from psycopg import Error as DriverError
 from psycopg import OperationalError
-from psycopg.types.json import Json
 from sqlalchemy import (
     ARRAY,
     BigInteger,
     ClauseElement,
     Connection,
-    Dialect,
     Engine,
+    Select,
     any_,
     bindparam,
+    column,
+    create_engine,
     delete,
     event,
     func,
     insert,
+    literal_column,
     select,
+    true,
 )
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
 
+from app.audit.chain import canonical_json
 from app.repositories.audit_seal import (
     CHAIN,
     PG_CHAIN_LOCK,
@@ -49,50 +73,87 @@ from app.repositories.audit_seal import (
 
 log = logging.getLogger("pazhou.audit")
 VACUUM_EVERY = 5_000  # sealed rows between two VACUUMs of audit_pending, per process
+CHAIN_FIELDS = tuple(each.name for each in CHAIN.columns)
 
 
 @dataclass(frozen=True)
 class Statements:
-    """The seal's statements as psycopg runs them (``%(name)s`` parameters)."""
+    """The statements of staging and sealing, as psycopg runs them (``%s`` parameters)."""
 
     stage: str
+    try_lock: str
     lock: str
+    wait_for_seal: str
     take: str
-    head: str
     insert: str
     found: str
 
 
-@functools.cache
-def statements(dialect: Dialect) -> Statements:
-    def sql(statement: ClauseElement, literal: bool = False) -> str:
-        return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": literal}))
+_DIALECT = create_engine("postgresql+psycopg://", paramstyle="format").dialect  # no connection
 
+
+def _positional(statement: ClauseElement, *names: str) -> str:
+    """The statement for psycopg with ``%s`` parameters, which take ``names`` in this order."""
+    compiled = statement.compile(dialect=_DIALECT)
+    assert isinstance(compiled, SQLCompiler) and tuple(compiled.positiontup or ()) == names
+    return str(compiled)
+
+
+def _sealed_rows() -> Select[Any]:
+    """The new events as rows of ``audit_events``, from one JSON array of objects (a parameter).
+
+    ``json`` keeps the text of ``details`` as it is in the array; a value too long for its
+    column is an error, as in an ``INSERT … VALUES``.
+    """
+    fields = (column(each.name, each.type) for each in CHAIN.columns)
+    rows = func.json_to_recordset(bindparam("rows")).table_valued(*fields)
+    return select(*rows.render_derived(name="sealed", with_types=True).c)
+
+
+def _statements() -> Statements:
     oldest = select(STAGED.c.id).order_by(STAGED.c.id).limit(bindparam("limit"))
+    no_flush = func.set_config(
+        literal_column("'synchronous_commit'"), literal_column("'off'"), true()
+    )
     ids = bindparam("ids", type_=ARRAY(BigInteger))
-    staged: dict[str, Any] = {name: bindparam(name) for name in STAGED_FIELDS}
+    taken = delete(STAGED).where(STAGED.c.id.in_(oldest)).returning(*STAGED.c).cte("taken")
+    head = select(CHAIN.c.seq, CHAIN.c.hash).order_by(CHAIN.c.seq.desc()).limit(literal_column("1"))
+    head_row = head.subquery("head")
+    take = select(taken, head_row.c.seq, head_row.c.hash).order_by(taken.c.id)
     found = select(CHAIN.c.pending_id, CHAIN.c.seq, CHAIN.c.hash)
+    stage = insert(STAGED).values({name: bindparam(name) for name in STAGED_FIELDS})
     return Statements(
-        stage=sql(insert(STAGED).values(staged).returning(STAGED.c.id)),
-        lock=sql(select(func.pg_advisory_xact_lock(bindparam("key")))),
-        take=sql(delete(STAGED).where(STAGED.c.id.in_(oldest)).returning(*STAGED.c)),
-        head=sql(select(CHAIN.c.seq, CHAIN.c.hash).order_by(CHAIN.c.seq.desc()).limit(1), True),
-        insert=sql(insert(CHAIN)),
-        found=sql(found.where(CHAIN.c.pending_id == any_(ids))),
+        # the staging transaction commits without waiting for the disk (see above)
+        stage=_positional(stage.returning(STAGED.c.id, no_flush), *STAGED_FIELDS),
+        try_lock=_positional(select(func.pg_try_advisory_xact_lock(bindparam("key"))), "key"),
+        lock=_positional(select(func.pg_advisory_xact_lock(bindparam("key"))), "key"),
+        wait_for_seal=_positional(
+            select(func.pg_advisory_xact_lock_shared(bindparam("key"))), "key"
+        ),
+        take=_positional(take.select_from(taken.outerjoin(head_row, true())), "limit"),
+        insert=_positional(insert(CHAIN).from_select(CHAIN_FIELDS, _sealed_rows()), "rows"),
+        found=_positional(found.where(CHAIN.c.pending_id == any_(ids)), "ids"),
     )
 
 
-def stage_pg(conn: Connection, values: dict[str, Any]) -> int:
-    """Insert a staged row in ``conn``'s current transaction; its id."""
+SQL = _statements()
+DETAILS = STAGED_FIELDS.index("details")
+
+
+def stage_pg(conn: Connection, values: dict[str, Any], details_json: bytes) -> int:
+    """Insert a staged row in ``conn``'s current transaction; its id.
+
+    ``details_json``: the canonical JSON of ``values["details"]``, stored as it is.
+    """
     if not conn.in_transaction():
         conn.begin()  # what SQLAlchemy does on a first statement: the caller commits it
     driver: DriverConnection[Any] = conn.connection.driver_connection  # type: ignore[assignment]
-    params = {**values, "details": Json(values["details"])}
-    sql = statements(conn.dialect).stage
+    params = [values[name] for name in STAGED_FIELDS]
+    params[DETAILS] = details_json.decode()
     try:
-        row = driver.execute(sql, params).fetchone()
+        row = driver.execute(SQL.stage, params).fetchone()
     except DriverError as exc:  # as SQLAlchemy would raise it: callers handle those
-        raise DBAPIError.instance(sql, params, exc, DriverError) from exc
+        raise DBAPIError.instance(SQL.stage, params, exc, DriverError) from exc
     assert row is not None  # INSERT … RETURNING returns its row
     return int(row[0])
 
@@ -106,7 +167,7 @@ def seal_batch_pg(engine: Engine, limit: int, wanted: Collection[int]) -> Batch:
     for attempt in (1, 2):
         held = _held(engine) or _open(engine)
         try:
-            batch = _seal(held.conn, statements(engine.dialect), limit, wanted)
+            batch = _seal(held.conn, limit, wanted)
         except OperationalError:
             _drop(engine)
             if attempt == 2:
@@ -171,27 +232,59 @@ def _vacuum_now_and_then(held: _Held, sealed: int) -> None:
         held.conn.autocommit = False
 
 
-def _seal(
-    conn: DriverConnection[Any], sql: Statements, limit: int, wanted: Collection[int]
-) -> Batch:
-    with conn.pipeline():
-        conn.execute(sql.lock, {"key": PG_CHAIN_LOCK})
-        taken, head = conn.execute(sql.take, {"limit": limit}), conn.execute(sql.head)
-        fetched = taken.fetchall()  # the pipeline's first wait: lock, rows and head
-        names = [column.name for column in taken.description or ()]
-        staged = [
-            dict(zip(names, row, strict=True))
-            for row in sorted(fetched, key=lambda row: int(row[0]))
-        ]
-        top = head.fetchone()
-        rows, sealed = chain_rows(staged, None if top is None else (top[0], top[1]))
-        if rows:
-            params = [{**row, "details": Json(row["details"])} for row in rows]
-            conn.cursor().executemany(sql.insert, params)
-        full, missing = len(sealed) == limit, unsealed(wanted, sealed)
-        found: list[Sealed] = []
-        if missing and not full:
-            cursor = conn.execute(sql.found, {"ids": sorted(missing)})
-            found = [Sealed(int(row[0]), int(row[1]), row[2]) for row in cursor]
-        conn.commit()
+def _seal(conn: DriverConnection[Any], limit: int, wanted: Collection[int]) -> Batch:
+    """Under the chain lock: chain every staged row (up to ``limit``), then find the wanted rows
+    another seal took.
+
+    While another process's seal holds the lock, this one waits for it to end and looks for
+    the wanted rows, which it has probably taken: then there is nothing to do (several
+    processes wait like this at once, on a shared lock). Only if they are still staged does
+    this one wait for the lock, and seal.
+    """
+    if not _try_lock(conn):
+        if wanted:
+            found = _after_other_seal(conn, wanted)
+            if len(found) == len(set(wanted)):
+                return Batch([], found, full=False)
+        conn.execute(SQL.lock, (PG_CHAIN_LOCK,))  # queued: shared waiters now come after us
+    staged, head = _staged_rows(conn.execute(SQL.take, (limit,)).fetchall())
+    rows, sealed = chain_rows(staged, head)
+    if rows:
+        conn.execute(SQL.insert, (canonical_json(rows).decode(),))
+    full, missing = len(sealed) == limit, unsealed(wanted, sealed)
+    found = _found(conn, missing) if not full else []
+    conn.commit()
     return Batch(sealed, found, full)
+
+
+def _after_other_seal(conn: DriverConnection[Any], wanted: Collection[int]) -> list[Sealed]:
+    """Wait until the seal holding the chain lock has committed; which wanted rows it chained."""
+    conn.execute(SQL.wait_for_seal, (PG_CHAIN_LOCK,))  # shared: granted once it committed
+    found = _found(conn, wanted)  # a statement after the wait: it sees that seal's rows
+    conn.commit()
+    return found
+
+
+def _try_lock(conn: DriverConnection[Any]) -> bool:
+    row = conn.execute(SQL.try_lock, (PG_CHAIN_LOCK,)).fetchone()
+    return bool(row and row[0])
+
+
+def _found(conn: DriverConnection[Any], pending_ids: Collection[int]) -> list[Sealed]:
+    """The chained events made from these pending rows (those that were sealed)."""
+    if not pending_ids:
+        return []
+    cursor = conn.execute(SQL.found, (sorted(pending_ids),))
+    return [Sealed(int(row[0]), int(row[1]), row[2]) for row in cursor]
+
+
+def _staged_rows(
+    fetched: list[tuple[Any, ...]],
+) -> tuple[list[dict[str, Any]], tuple[int, str] | None]:
+    """The taken rows as dicts and the chain's head (seq, hash), which ends every row."""
+    if not fetched:
+        return [], None
+    names = ("id", *STAGED_FIELDS)
+    staged = [dict(zip(names, row[:-2], strict=True)) for row in fetched]
+    head_seq, head_hash = fetched[0][-2:]
+    return staged, None if head_seq is None else (head_seq, head_hash)
