@@ -20,11 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import pairwise
 from operator import itemgetter
 from typing import TypeVar
 
-from anonymizers.invisible import hidden_hits
+from anonymizers.invisible import INVISIBLE_CLASS, hidden_hits
 from anonymizers.recognizers import re2
 from anonymizers.recognizers.address_rules import ADDRESS_PREFILTER, address_hits
 from anonymizers.recognizers.cn_name_fast import CN_NAME_PREFILTER, cn_name_hits, lexicon
@@ -120,12 +119,20 @@ def resolve(hits: list[Found]) -> list[Found]:
     if len(hits) < 2:
         return hits
     ordered = sorted(hits, key=_START)
-    if all(a[2] <= b[1] for a, b in pairwise(ordered)):
+    reach = -1  # end of the previous hit
+    for hit in ordered:
+        if hit[1] < reach:
+            break
+        reach = hit[2]
+    else:
         return ordered  # nothing overlaps: every hit is kept
-    ranked = sorted(hits, key=_rank)
     kept: list[Found] = []
-    for hit in ranked:
-        if all(hit[2] <= k[1] or hit[1] >= k[2] for k in kept):
+    for hit in sorted(hits, key=_rank):
+        start, end = hit[1], hit[2]
+        for other in kept:
+            if end > other[1] and start < other[2]:
+                break
+        else:
             kept.append(hit)
     kept.sort(key=_START)
     return kept
@@ -147,28 +154,39 @@ def _absent_rare(column: object, chosen: tuple[Detector, ...]) -> frozenset[str]
 
 
 def _scan_batch(
-    texts: list[str], chosen: tuple[Detector, ...], threshold: float
+    texts: list[str], chosen: tuple[Detector, ...], threshold: float, column: object = None
 ) -> list[list[Found]]:
-    """Resolved hits of each of ``texts``. From ``RE2_MIN_TEXTS`` texts on, each detector
-    only sees the texts its RE2 prefilter lets through."""
+    """Resolved hits of each of ``texts``. With ``column`` (``texts`` as an Arrow array, see
+    :func:`_column`), each detector only sees the texts its RE2 prefilter lets through."""
     per_text: list[list[Found]] = [[] for _ in texts]
-    whole = Batch(texts)
-    column = re2.column(texts) if len(texts) >= RE2_MIN_TEXTS else None
     absent = _absent_rare(column, chosen) if column is not None else frozenset()
+    whole: Batch | None = None
     for detector in chosen:
-        batch, rows = whole, None
         if detector.entity in absent:
             continue
+        rows = None
         if column is not None and detector.prefilter is not None:
             rows = re2.candidates(column, detector.prefilter)
             if not rows:
                 continue
-            batch = Batch([texts[i] for i in rows]) if len(rows) < len(texts) else whole
-        entity = detector.entity
-        for index, start, end, score in detector.find(batch, threshold):
-            row = index if rows is None or batch is whole else rows[index]
-            per_text[row].append((entity, start, end, score))
-    return [resolve(hits) for hits in per_text]
+        if rows is not None and len(rows) < len(texts):
+            batch = Batch([texts[i] for i in rows])
+        else:
+            rows = None
+            whole = batch = Batch(texts) if whole is None else whole
+        entity, found = detector.entity, detector.find(batch, threshold)
+        if rows is None:
+            for index, start, end, score in found:
+                per_text[index].append((entity, start, end, score))
+        else:
+            for index, start, end, score in found:
+                per_text[rows[index]].append((entity, start, end, score))
+    return [resolve(hits) if len(hits) > 1 else hits for hits in per_text]
+
+
+def _column(texts: list[str]) -> object:
+    """``texts`` as an Arrow array for the RE2 prefilters (None below ``RE2_MIN_TEXTS``)."""
+    return re2.column(texts) if len(texts) >= RE2_MIN_TEXTS else None
 
 
 def scan_distinct(
@@ -179,10 +197,14 @@ def scan_distinct(
     chosen = chosen_detectors(entities)
     distinct = list(dict.fromkeys(texts))
     clean = [text for text in distinct if SEPARATOR not in text]
-    found = dict(zip(clean, _scan_batch(clean, chosen, threshold), strict=True))
-    for text in distinct:
-        if text not in found:
-            found[text] = _scan_batch([text], chosen, threshold)[0]
+    column = _column(clean)
+    found = dict(zip(clean, _scan_batch(clean, chosen, threshold, column), strict=True))
+    if len(clean) < len(distinct):
+        for text in distinct:
+            if text not in found:
+                found[text] = _scan_batch([text], chosen, threshold)[0]
+    elif column is not None and not re2.matches_any(column, INVISIBLE_CLASS):
+        return found  # no text holds an invisible character (RE2 reads the class alike)
     hidden = hidden_hits(distinct, lambda views: scan(views, entities, threshold))
     for text, hits in hidden.items():  # identifiers behind invisible characters
         found[text] = resolve([*found[text], *hits])

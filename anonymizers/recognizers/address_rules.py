@@ -12,9 +12,11 @@ Shared by :class:`~anonymizers.recognizers.cn_address.CnAddressRecognizer` and
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import cache
 
 from anonymizers.recognizers.places import find_place
-from anonymizers.recognizers.spec import Batch, Hit, context_score
+from anonymizers.recognizers.spec import CONTEXT_BOOST, Batch, Hit, cue_near, cue_regex
 from anonymizers.recognizers.text_rules import CJK
 
 CUES = ("地址", "住址", "居住", "住在", "家住", "位于", "户籍", "寄往", "送至", "address")
@@ -60,13 +62,21 @@ def address_hits(batch: Batch) -> list[Hit]:
     """The Chinese addresses in every text of ``batch`` holding a road or number mark,
     scored ``BASE_SCORE`` raised by a nearby cue word."""
     found: list[Hit] = []
+    texts, starts, ends = batch.texts, batch.starts, batch.ends
+    cues = cue_regex(CUES)
     position = 0
     while (mark := _ANY_MARK.search(batch.text, position)) is not None:
-        index, _, end = batch.locate(mark.start())
-        text = batch.texts[index]
+        index = bisect_right(starts, mark.start()) - 1
+        text = texts[index]
         found += [
-            (index, s, e, context_score(text, s, e, BASE_SCORE, CUES))
+            (index, s, e, _score(cue_near(cues, text, s, e, 0, len(text))))
             for s, e in find_addresses(text)
         ]
-        position = end + 1
+        position = ends[index] + 1
     return found
+
+
+@cache
+def _score(near: bool) -> float:
+    """The score of :func:`~anonymizers.recognizers.spec.context_score` for an address."""
+    return round(min(1.0, BASE_SCORE + CONTEXT_BOOST * near), 4)

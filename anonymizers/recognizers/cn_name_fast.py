@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -37,7 +38,14 @@ from anonymizers.recognizers.cn_name_rules import (
     plausible,
 )
 from anonymizers.recognizers.lexicon import CN_COMPOUND_SURNAMES, CN_GIVEN_NAME_CHARS, CN_SURNAMES
-from anonymizers.recognizers.spec import CONTEXT_BOOST, Batch, Hit, cue_near, cue_regex
+from anonymizers.recognizers.spec import (
+    CONTEXT_AFTER,
+    CONTEXT_BEFORE,
+    CONTEXT_BOOST,
+    Batch,
+    Hit,
+    cue_regex,
+)
 from anonymizers.recognizers.text_rules import NAME_DOTS, NOT_NAME_END, cn_surname_length
 
 GIVEN_CHARS = 300  # from jieba, added to the hand-made list ``CN_GIVEN_NAME_CHARS``
@@ -98,8 +106,11 @@ def lexicon() -> NameLexicon:
     compound = "|".join(sorted(CN_COMPOUND_SURNAMES, key=len, reverse=True))
     single, chars = "".join(sorted(CN_SURNAMES)), "".join(sorted(given))
     firsts = "".join(sorted(CN_SURNAMES | {name[0] for name in CN_COMPOUND_SURNAMES}))
-    # The leading one-class lookahead lets ``re`` skip to surname characters quickly.
-    pattern = re.compile(f"(?=[{firsts}])(?=({compound}|[{single}])([{chars}]{{1,2}}))")
+    # Each match takes one surname character (a leading class lets ``re`` skip to those
+    # quickly); the lookbehind around the lookahead reads the surname and given name from
+    # that character on, so a candidate starts at every surname character.
+    surname = f"({compound}|[{single}])([{chars}]{{1,2}})"
+    pattern = re.compile(f"[{firsts}](?<=(?={surname}).)")
     trim = frozenset(w for w, freq in common.items() if len(w) == 2 and freq >= TRIM_WORD_FREQ)
     return NameLexicon(given, frozenset(common), trim, pattern)
 
@@ -115,11 +126,16 @@ def cn_name_hits(batch: Batch) -> list[Hit]:
     """The Chinese names in every text of ``batch`` (one regex pass over the joined texts),
     scored like the presidio recognizer's (nearby cue words, ``SCORE_CAP``)."""
     found: list[Hit] = []
-    text, locate = batch.text, batch.locate
+    text, starts, ends = batch.text, batch.starts, batch.ends
     cues = cue_regex(CUES)
+    search = cues.search if cues is not None else None
     for start, end, base in fast_cn_names(text):
-        index, lo, hi = locate(start)
-        near = cue_near(cues, text, start, end, lo, hi)
+        index = bisect_right(starts, start) - 1
+        lo = starts[index]
+        near = search is not None and (
+            search(text, max(lo, start - CONTEXT_BEFORE), start) is not None
+            or search(text, end, min(ends[index], end + CONTEXT_AFTER)) is not None
+        )
         found.append((index, start - lo, end - lo, _score(base, near)))
     return found
 

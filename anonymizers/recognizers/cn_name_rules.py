@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from anonymizers import validators as v
@@ -66,8 +66,10 @@ def is_place(word: str, following: str) -> bool:
     return any(word + suffix in names for suffix in "区县市")
 
 
+@lru_cache(maxsize=1 << 16)
 def plausible(word: str) -> bool:
-    """A name-shaped word that does not start with a reduplication such as ``谢谢``."""
+    """A name-shaped word that does not start with a reduplication such as ``谢谢``.
+    (Cached: the same names recur, e.g. after every ``联系人``.)"""
     return v.cn_person_name(word) and word[0] != word[1]
 
 

@@ -11,10 +11,11 @@ Shared by :class:`~anonymizers.recognizers.en_names.EnPersonNameRecognizer` and
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from bisect import bisect_right
+from functools import cache, lru_cache
 
 from anonymizers.recognizers.lexicon import EN_GIVEN_NAMES, EN_SURNAMES, words
-from anonymizers.recognizers.spec import Batch, Hit, context_score
+from anonymizers.recognizers.spec import CONTEXT_BOOST, Batch, Hit, cue_near, cue_regex
 from anonymizers.recognizers.text_rules import EN_TITLES, EN_TOKEN, en_name_key
 
 CUES = tuple(
@@ -80,6 +81,9 @@ def _window_score(tokens: list[str]) -> float:
 
 def _best_windows(tokens: list[tuple[str, int, int]]) -> list[tuple[int, int, float]]:
     """Non-overlapping scored windows of one run, best (then longest, then leftmost) first."""
+    if len(tokens) == 2:  # most runs: one window
+        score = _window_score([tokens[0][0], tokens[1][0]])
+        return [(tokens[0][1], tokens[1][2], score)] if score > 0 else []
     words = [t[0] for t in tokens]
     scored = [
         (_window_score(words[i : i + n]), n, i) for n in (3, 2) for i in range(len(tokens) - n + 1)
@@ -101,22 +105,31 @@ def _with_affixes(text: str, start: int, end: int, lo: int) -> tuple[int, int]:
     return (title.start() if title else start), (suffix.end() if suffix else end)
 
 
+@cache
+def _score(base: float, near: bool) -> float:
+    """The score of a window scoring ``base``, with or without a cue word near it."""
+    return min(SCORE_CAP, round(min(1.0, base + CONTEXT_BOOST * near), 4))
+
+
 def en_name_hits(batch: Batch) -> list[Hit]:
     """The English names in every text of ``batch``: the best windows of each run of
     capitalised words, widened over titles and suffixes, scored with nearby cue words
     (capped at ``SCORE_CAP``)."""
     found: list[Hit] = []
-    text = batch.text
+    text, starts, ends = batch.text, batch.starts, batch.ends
+    cues = cue_regex(CUES)
     for run in _RUN.finditer(text):
-        index, lo, hi = batch.locate(run.start())
+        run_start, run_end = run.span()
+        index = bisect_right(starts, run_start) - 1
+        lo, hi = starts[index], ends[index]
         tokens = [
-            (m.group(), run.start() + m.start(), run.start() + m.end())
-            for m in _TOKEN.finditer(run.group())
-            if m.group().rstrip(".").lower() not in EN_TITLES
+            (word, *m.span())
+            for m in _TOKEN.finditer(text, run_start, run_end)
+            if (word := m.group()).rstrip(".").lower() not in EN_TITLES
         ]
         for found_start, found_end, base in _best_windows(tokens):
             start, end = _with_affixes(text, found_start, found_end, lo)
-            score = min(SCORE_CAP, context_score(text, start, end, base, CUES, lo, hi))
+            score = _score(base, cue_near(cues, text, start, end, lo, hi))
             found.append((index, start - lo, end - lo, score))
     return found
 

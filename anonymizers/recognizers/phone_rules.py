@@ -18,6 +18,9 @@ _PHONE_RE = re.compile(r"\+?[0-9()\s.\-]{6,24}(?:\s*(?:x|ext\.?|#|转|分机号?
 # A Chinese extension (``020-83331234转806``, ``分机 806``), rewritten as ``parse`` reads them.
 _CN_EXT = re.compile(r"\s*(?:转|分机号?)\s*([0-9]{1,6})$")
 _EXT_TAIL = re.compile(r"\s*(?:x|ext\.?|#)\s*[0-9]{1,6}$", re.I)  # as ``parse`` reads them
+# Characters without which the two extension regexes cannot match (a cheap test first).
+_CN_EXT_MARKS = frozenset("转分")
+_EXT_MARKS = frozenset("xX#")
 _QUICK_SHAPES = (
     ("US", 1, re.compile(r"\(?([2-9][0-9]{2})\)?[\s.\-]?([2-9][0-9]{2})[\s.\-]?([0-9]{4})")),
     ("CN", 86, re.compile(r"\(?0([1-9][0-9]{1,2})\)?[\s\-]?([2-9][0-9]{6,7})")),
@@ -35,7 +38,7 @@ def _quick_valid(value: str, regions: tuple[str, ...]) -> bool:
     valid for the region a number was parsed for implies ``is_valid_number``. False means
     "not settled here", not "invalid".
     """
-    core = _EXT_TAIL.sub("", value)
+    core = _EXT_TAIL.sub("", value) if not _EXT_MARKS.isdisjoint(value) else value
     for region, _, shape in _QUICK_SHAPES:
         match = shape.fullmatch(core)
         if match and region in regions:
@@ -100,7 +103,8 @@ def phone_number(value: str, regions: tuple[str, ...] = PHONE_REGIONS) -> bool:
         return False
     if v.startswith("00"):
         v = "+" + v[2:]
-    v = _CN_EXT.sub(r" ext. \1", v)
+    if not _CN_EXT_MARKS.isdisjoint(v):
+        v = _CN_EXT.sub(r" ext. \1", v)
     if _quick_valid(v, regions) if not v.startswith("+") else _quick_nanp(v):
         return True
     for region in (None,) if v.startswith("+") else regions:

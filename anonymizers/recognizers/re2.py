@@ -103,15 +103,21 @@ def any_of(patterns: Sequence[str], case_sensitive: bool = True) -> str:
 
 def column(texts: Sequence[str]) -> Any:
     """``texts`` as an Arrow array for :func:`candidates`."""
-    import pyarrow as pa
+    from anonymizers.arrow_strings import string_array
 
-    return pa.array(texts, type=pa.large_string())
+    return string_array(texts, large=True)
 
 
 def candidates(texts: Any, pattern: str) -> list[int]:
     """Indices of the texts of an Arrow string array that match the RE2 ``pattern``."""
-    import numpy as np
     import pyarrow.compute as pc
 
-    hit = pc.match_substring_regex(texts, pattern)
-    return [int(i) for i in np.flatnonzero(hit.to_numpy(zero_copy_only=False))]
+    found: list[int] = pc.indices_nonzero(pc.match_substring_regex(texts, pattern)).to_pylist()
+    return found
+
+
+def matches_any(texts: Any, pattern: str) -> bool:
+    """True when some text of an Arrow string array matches the RE2 ``pattern``."""
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.match_substring_regex(texts, pattern)).as_py())

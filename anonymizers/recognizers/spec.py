@@ -16,6 +16,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import accumulate
+from operator import add
 
 CONTEXT_BOOST = 0.35
 CONTEXT_BEFORE = 16
@@ -79,22 +81,20 @@ class Batch:
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
-        """Join ``texts``."""
+        """Join ``texts``; ``starts[i]``/``ends[i]``: where text ``i`` lies in the joined one."""
         self.texts = list(texts)
         self.text = SEPARATOR.join(self.texts)
-        self.starts: list[int] = []
-        position = 0
-        for text in self.texts:
-            self.starts.append(position)
-            position += len(text) + 1
+        lengths = list(map(len, self.texts))
+        before = [0, *accumulate(lengths[:-1])] if lengths else []  # text characters before
+        self.starts = list(map(add, before, range(len(before))))  # ... plus one NUL per text
+        self.ends = list(map(add, self.starts, lengths))
         if len(self.texts) > 1 and self.text.count(SEPARATOR) != len(self.texts) - 1:
             raise ValueError("a text of a batch contains the separator (NUL)")
 
     def locate(self, position: int) -> tuple[int, int, int]:
         """(index, start, end) of the text holding ``position`` of the joined string."""
         index = bisect_right(self.starts, position) - 1
-        start = self.starts[index]
-        return index, start, start + len(self.texts[index])
+        return index, self.starts[index], self.ends[index]
 
 
 @dataclass(frozen=True)
@@ -140,20 +140,26 @@ class PatternSpec:
         """Every valid match in the batch scoring at least ``threshold``.
 
         Like presidio's pattern recognizer: every pattern is run on its own, empty matches
-        and matches failing :attr:`check` are dropped; duplicates may remain.
+        and matches failing :attr:`check` are dropped; duplicates may remain. (The per-match
+        steps of :meth:`Batch.locate` and :func:`cue_near` are inlined: this loop is hot.)
         """
         found: list[Hit] = []
-        text, check, cap = batch.text, self.check, self.score_cap
+        text, check, starts, ends = batch.text, self.check, batch.starts, batch.ends
         cues = cue_regex(self.context)
+        search = cues.search if cues is not None else None
         for pattern, base in self.compiled:
-            boosted = round(min(1.0, base + CONTEXT_BOOST), 4)
-            plain = round(min(1.0, base), 4)
+            boosted = min(round(min(1.0, base + CONTEXT_BOOST), 4), self.score_cap)
+            plain = min(round(min(1.0, base), 4), self.score_cap)
             for match in pattern.finditer(text):
                 start, end = match.span()
                 if start < end and check(match.group()):
-                    index, lo, hi = batch.locate(start)
-                    near = cue_near(cues, text, start, end, lo, hi)
-                    score = min(boosted if near else plain, cap)
+                    index = bisect_right(starts, start) - 1
+                    lo = starts[index]
+                    near = search is not None and (
+                        search(text, max(lo, start - CONTEXT_BEFORE), start) is not None
+                        or search(text, end, min(ends[index], end + CONTEXT_AFTER)) is not None
+                    )
+                    score = boosted if near else plain
                     if score >= threshold:
                         found.append((index, start - lo, end - lo, score))
         return found
