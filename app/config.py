@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         default=1200, ge=0, description="requests per minute per API key, per process; 0 = off"
     )
     rate_limit_burst: int = Field(default=200, gt=0, description="requests a key may send at once")
+    worker_threads: int = Field(
+        default=24, ge=1, le=256, description="threads per server process for blocking work"
+    )
+    db_pool_size: int = Field(
+        default=32, ge=1, le=500, description="PostgreSQL connections kept open per process"
+    )
+    db_max_overflow: int = Field(default=8, ge=0, le=500, description="more, opened on demand")
     auth_cache_seconds: float = Field(
         default=1.0,
         ge=0,

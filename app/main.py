@@ -4,6 +4,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from app import logging as app_logging
@@ -42,7 +43,7 @@ def open_database(settings: Settings) -> Database:
     """Connect, then refuse a schema that is not at head (or migrate the embedded default)."""
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.sqlalchemy_url)
+    db = Database(settings.sqlalchemy_url, settings.db_pool_size, settings.db_max_overflow)
     if settings.auto_migrate and settings.is_sqlite:
         migrate.upgrade(settings.sqlalchemy_url)
     migrate.ensure_at_head(db.engine, settings.sqlalchemy_url)
@@ -58,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.job_worker:
             app.state.jobs.start()
+        # the threads that run blocking work (database, engine); the pool has as many connections
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         threading.Thread(target=mechanisms.preload, name="pazhou-preload", daemon=True).start()
         yield
         app.state.jobs.stop()

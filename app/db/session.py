@@ -3,7 +3,10 @@
 SQLite serializes writers: a write session begins with ``BEGIN IMMEDIATE`` (so two requests
 never both read and then fail to upgrade their lock), while short read-only sessions (key look-up,
 ownership checks before a long upload) use a plain deferred ``BEGIN`` on a second engine.
-PostgreSQL needs no such split: both factories share one engine.
+PostgreSQL needs no such split: both factories share one engine. Its pool keeps as many
+connections as the worker threads can use at once (a connection opened and closed per request
+costs the server a process start), and statements are not prepared server-side: a plan cached
+while a table was small (the audit log at start-up) would go on scanning it whole as it grows.
 """
 
 from collections.abc import Iterator
@@ -38,14 +41,20 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
 class Database:
     """The engines of one database URL and the two session factories."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = 32, max_overflow: int = 8) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self.engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
             self.read_engine = _sqlite_engine(url, "BEGIN")
         else:
-            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_pre_ping=True,
+                connect_args={"prepare_threshold": None},  # never a stale generic plan
+            )
             self.read_engine = self.engine
         self.write_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
