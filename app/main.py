@@ -1,6 +1,5 @@
 """The FastAPI application: routers, the error handler, the audit middleware, start-up checks."""
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,6 +7,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from app import logging as app_logging
+from app import warmup
 from app.api import (
     access_requests,
     admin,
@@ -22,6 +22,7 @@ from app.api import (
 )
 from app.api.openapi_errors import declare_error_responses
 from app.audit.sealer import seal_if_staged
+from app.audit.tree import catch_up
 from app.auth.key_cache import KeyCache
 from app.config import Settings, get_settings
 from app.crypto.source import prepare as prepare_data_keys
@@ -36,7 +37,6 @@ from app.services.extract_job import extract_handler
 from app.services.publish import publish_handler
 from app.services.scan import scan_handler
 from app.storage.area import DataArea
-from policies import mechanisms
 
 
 def open_database(settings: Settings) -> Database:
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.jobs.start()
         # the threads that run blocking work (database, engine); the pool has as many connections
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        threading.Thread(target=mechanisms.preload, name="pazhou-preload", daemon=True).start()
+        warmup.start(app.state.db, settings.worker_threads)
         yield
         app.state.jobs.stop()
         app.state.db.dispose()
@@ -83,7 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = JobRunner(
         app.state.db,
         handlers,
-        (expire_due, seal_if_staged, take_back_silent),
+        # catching the Merkle tree up as the log grows leaves a checkpoint little to hash
+        (expire_due, seal_if_staged, take_back_silent, catch_up),
         max_running_per_org=settings.max_running_jobs_per_org,
     )
     DataArea(settings.data_dir).prepare()

@@ -8,6 +8,11 @@ queries get 409, which is a correct answer, not an error), 35% catalog reads, 20
 reads by the auditor. Goals: ≥ 300 requests/s, p99 < 200 ms, zero 5xx, zero budget overspend,
 every 2xx answer's request id in the audit log.
 
+Warm-up: the same traffic runs ``--warm-up`` seconds (default 10) before the measured
+``--seconds``, and is reported apart (``warm_up``): the first second or two are a cold start
+(64 clients connecting at once, the 16 queries computed for the first time, caches filling).
+The checks cover both phases.
+
 Pacing: ``--rate R`` offers R requests/s in total, each client sending every ``clients / R``
 seconds on its own keep-alive connection, and a latency counts from when the request was due
 (a client still waiting for its previous answer sends late, and that wait is counted: no
@@ -54,9 +59,30 @@ QUERIES = [
 class Recorder:
     def __init__(self) -> None:
         self.samples: list[tuple[str, int, float, str | None]] = []
+        self.finished_at: list[float] = []  # perf_counter() when each sample's answer came
 
     def add(self, op: str, status: int, seconds: float, request_id: str | None) -> None:
         self.samples.append((op, status, seconds, request_id))
+        self.finished_at.append(time.perf_counter())
+
+    def timeline(self, step: float = 10.0) -> list[dict[str, Any]]:
+        """p50/p99 per ``step`` seconds of the run: where in the run the slow answers were."""
+        if not self.samples:
+            return []
+        start = min(self.finished_at)
+        slots: dict[int, list[float]] = {}
+        for (_, _, seconds, _), at in zip(self.samples, self.finished_at, strict=True):
+            slots.setdefault(int((at - start) // step), []).append(seconds)
+        return [
+            {
+                "from_s": int(slot * step),
+                "requests": len(values),
+                "p50_ms": round(1000 * _percentile(values, 0.5), 1),
+                "p99_ms": round(1000 * _percentile(values, 0.99), 1),
+                "max_ms": round(1000 * max(values), 1),
+            }
+            for slot, values in sorted(slots.items())
+        ]
 
 
 async def _one(client: LeanClient, op: str, key: str, dataset_id: str, rng: random.Random) -> Reply:
@@ -79,10 +105,11 @@ class Run:
     dataset_id: str
     clients: int
     rate: float
+    measure_from: float  # monotonic: answers before it are the warm-up's
     deadline: float
 
 
-async def _client(index: int, run: Run, recorder: Recorder) -> None:
+async def _client(index: int, run: Run, recorders: tuple[Recorder, Recorder]) -> None:
     """One client: requests in sequence on one connection, paced at ``rate / clients`` per
     second. A request's latency counts from when it was due, not when it was sent, so time a
     client spent waiting for its previous answer is not hidden (no coordinated omission)."""
@@ -102,6 +129,7 @@ async def _client(index: int, run: Run, recorder: Recorder) -> None:
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
             status, request_id = 599, None
         done = time.perf_counter()
+        recorder = recorders[0] if time.monotonic() < run.measure_from else recorders[1]
         recorder.add(op, status, done - started, request_id)
         due = due + interval if interval else done
     await client.close()
@@ -162,10 +190,11 @@ def summarize(recorder: Recorder, seconds: float) -> dict[str, Any]:
         "server_errors": sum(1 for s in recorder.samples if s[1] >= 500),
         "statuses": dict(Counter(s[1] for s in recorder.samples)),
         "by_op": by_op,
+        "timeline": recorder.timeline(),
     }
 
 
-def verify(base: str, url: str, keys: dict[str, list[str]], recorder: Recorder) -> dict[str, Any]:
+def verify(base: str, url: str, keys: dict[str, list[str]], *recorders: Recorder) -> dict[str, Any]:
     """The chain verifies, no budget is overspent, every 2xx answer has its event."""
     auditor = {"Authorization": f"Bearer {keys['auditor'][0]}"}
     chain = httpx.get(f"{base}/v1/audit/verify", headers=auditor, timeout=600).json()
@@ -186,7 +215,7 @@ def verify(base: str, url: str, keys: dict[str, list[str]], recorder: Recorder) 
         ).all()
         logged = {row[0] for row in conn.execute(text("SELECT request_id FROM audit_events"))}
     engine.dispose()
-    answered = {s[3] for s in recorder.samples if s[1] < 300 and s[3]}
+    answered = {s[3] for r in recorders for s in r.samples if s[1] < 300 and s[3]}
     return {
         "chain": chain,
         "grants_overspent": overspent,
@@ -199,7 +228,10 @@ def verify(base: str, url: str, keys: dict[str, list[str]], recorder: Recorder) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--seconds", type=float, default=60, help="measured")
+    parser.add_argument(
+        "--warm-up", type=float, default=10, help="seconds of traffic before, reported apart"
+    )
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
@@ -214,21 +246,22 @@ def main() -> None:
     keys = load_setup.seed(args.database_url, args.consumers)
     with load_setup.server(args.database_url, args.workers) as (base, server_pid):
         dataset_id = load_setup.publish(base, keys, args.rows, epsilon=0.5)
-        recorder = Recorder()
+        warm, recorder = Recorder(), Recorder()
         meter = CpuMeter(server_pid, args.database_url)
-        deadline = time.monotonic() + args.seconds
-        run = Run(base, keys, dataset_id, args.clients, args.rate, deadline)
-        started = time.monotonic()
-        asyncio.run(_all(run, recorder))
-        result = summarize(recorder, time.monotonic() - started)
-        result["cpu_ms_per_request"] = meter.per_request(len(recorder.samples))
-        result["checks"] = verify(base, args.database_url, keys, recorder)
+        measure_from = time.monotonic() + args.warm_up
+        deadline = measure_from + args.seconds
+        run = Run(base, keys, dataset_id, args.clients, args.rate, measure_from, deadline)
+        asyncio.run(_all(run, (warm, recorder)))
+        result = summarize(recorder, time.monotonic() - measure_from)
+        result["warm_up"] = summarize(warm, args.warm_up) if args.warm_up else None
+        result["cpu_ms_per_request"] = meter.per_request(len(warm.samples) + len(recorder.samples))
+        result["checks"] = verify(base, args.database_url, keys, warm, recorder)
     result["args"] = vars(args)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
-async def _all(run: Run, recorder: Recorder) -> None:
-    await asyncio.gather(*(_client(i, run, recorder) for i in range(run.clients)))
+async def _all(run: Run, recorders: tuple[Recorder, Recorder]) -> None:
+    await asyncio.gather(*(_client(i, run, recorders) for i in range(run.clients)))
 
 
 if __name__ == "__main__":
