@@ -112,16 +112,25 @@ def rewrite_all(found: Mapping[str, Sequence[fast_spans.Found]], job: TextJob) -
     }
     if job.style != "entity":
         return _with_pseudonyms(kept, job)
-    out: dict[str, str] = {}
-    for text, hits in kept.items():
-        pieces: list[str] = []
-        cursor = 0
-        for entity, start, end, _ in hits:
-            pieces += (text[cursor:start], f"<{entity}>")
-            cursor = end
-        pieces.append(text[cursor:])
-        out[text] = "".join(pieces) if hits else text
-    return out
+    return {text: _splice(text, hits, _entity_tag) for text, hits in kept.items()}
+
+
+def _entity_tag(entity: str, _start: int) -> str:
+    return f"<{entity}>"
+
+
+def _splice(text: str, hits: Sequence[fast_spans.Found], label: Callable[[str, int], str]) -> str:
+    """``text`` with each hit (left to right, not overlapping) replaced by ``label(entity,
+    start)``."""
+    if not hits:
+        return text
+    pieces: list[str] = []
+    cursor = 0
+    for entity, start, end, _ in hits:
+        pieces += (text[cursor:start], label(entity, start))
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 def _with_pseudonyms(
@@ -136,16 +145,11 @@ def _with_pseudonyms(
     }
     values = list(dict.fromkeys(raw.values()))
     keyed = dict(zip(values, _pseudonyms()(values, job.secret, job.length), strict=True))
-    out: dict[str, str] = {}
-    for text, hits in found.items():
-        pieces: list[str] = []
-        cursor = 0
-        for entity, start, end, _ in hits:
-            pieces += (text[cursor:start], f"<{entity}:{keyed[raw[text, start]]}>")
-            cursor = end
-        pieces.append(text[cursor:])
-        out[text] = "".join(pieces) if hits else text
-    return out
+
+    def tag(text: str) -> Callable[[str, int], str]:
+        return lambda entity, start: f"<{entity}:{keyed[raw[text, start]]}>"
+
+    return {text: _splice(text, hits, tag(text)) for text, hits in found.items()}
 
 
 def _pseudonyms() -> Callable[[list[bytes], bytes, int], list[str]]:
