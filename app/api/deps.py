@@ -82,10 +82,9 @@ def _finish(request: Request, db: Database, session: Session) -> None:
         context.chain(db)
         context.written = True
     except BaseException:
-        _abandon(request, session)
+        _abandon(request, session)  # closes the session too
         raise
-    finally:
-        session.close()
+    session.close()
 
 
 def _abandon(request: Request, session: Session) -> None:

@@ -74,22 +74,6 @@ def grant(session: Session, grant_id: str) -> Grant | None:
     return session.get(Grant, grant_id)
 
 
-def active_grant(
-    session: Session, dataset_id: str, consumer_id: str, output: str, now: datetime
-) -> Grant | None:
-    query = (
-        select(Grant)
-        .where(
-            Grant.dataset_id == dataset_id,
-            Grant.consumer_id == consumer_id,
-            Grant.revoked_at.is_(None),
-            Grant.expires_at > now,
-        )
-        .order_by(Grant.created_at.desc())
-    )
-    return next((g for g in session.scalars(query) if output in g.outputs), None)
-
-
 def dataset_budget(session: Session, dataset_id: str) -> DatasetBudget | None:
     return session.get(DatasetBudget, dataset_id)
 

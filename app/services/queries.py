@@ -38,6 +38,14 @@ class Target:
     timeout: float | None = None  # seconds the engine may take
 
 
+def budget_left(grant_left: float | None, dataset_left: float | None) -> dict[str, float]:
+    """The ``budget`` of an answer: ε left on the grant and on the dataset (0 if no row)."""
+    return {
+        "grant_remaining": round(grant_left, 12) if grant_left is not None else 0.0,
+        "dataset_remaining": round(dataset_left, 12) if dataset_left is not None else 0.0,
+    }
+
+
 def canonical_hash(query: Query, version: int) -> str:
     return canonical_sha256({"query": query.model_dump(mode="json"), "version": version})
 
@@ -62,17 +70,14 @@ def _target(session: Session, settings: Settings, actor: Actor, dataset_id: str)
     grant = grants.find_active(session, dataset_id, actor.principal_id, "dp_query", utcnow())
     found = release_view.pointers(session, dataset_id)
     policy = release_view.policy(session, found) if found else None
-    if policy is None:
+    if found is None or policy is None:
         raise Conflict("the dataset has no release policy yet")
-    published = release_view.published(session, found) if found else None
+    published = release_view.published(session, found)
     if published is None:
         raise NotFound(f"dataset {dataset_id} is not published")
     area = DataArea(settings.data_dir)
     files = [str(area.absolute(part)) for part in published.parts]
-    remaining = {
-        "grant_remaining": round(grant.epsilon_total - grant.epsilon_spent, 12),
-        "dataset_remaining": round(found.epsilon_remaining, 12) if found else 0.0,
-    }
+    remaining = budget_left(grant.epsilon_total - grant.epsilon_spent, found.epsilon_remaining)
     return Target(
         grant,
         policy,

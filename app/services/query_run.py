@@ -13,7 +13,7 @@ from app.db.models import QueryRecord
 from app.db.session import Database
 from app.engine.run import group_stats
 from app.repositories import budget as repo
-from app.services.queries import BudgetExceeded, Target, checked_plan, lookup
+from app.services.queries import BudgetExceeded, Target, budget_left, checked_plan, lookup
 from policies import mechanisms
 from policies.answer import Answer, assemble
 from policies.query import Query
@@ -33,12 +33,10 @@ def _public_keys(plan: ReleasePlan, where: Target) -> list[tuple[Any, ...]] | No
 def _remaining(session: Session, where: Target) -> dict[str, float]:
     grant = repo.grant(session, where.grant.id)
     budget = repo.dataset_budget(session, where.grant.dataset_id)
-    return {
-        "grant_remaining": round(grant.epsilon_total - grant.epsilon_spent, 12) if grant else 0.0,
-        "dataset_remaining": (
-            round(budget.epsilon_total - budget.epsilon_spent, 12) if budget else 0.0
-        ),
-    }
+    return budget_left(
+        grant.epsilon_total - grant.epsilon_spent if grant else None,
+        budget.epsilon_total - budget.epsilon_spent if budget else None,
+    )
 
 
 def preview(
