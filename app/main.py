@@ -83,8 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = JobRunner(
         app.state.db,
         handlers,
-        # catching the Merkle tree up as the log grows leaves a checkpoint little to hash
-        (expire_due, seal_if_staged, take_back_silent, catch_up),
+        # catch_up first seals whatever is staged (leftovers of a killed process too), then
+        # extends the Merkle tree, so that a checkpoint has little left to hash
+        (expire_due, take_back_silent, catch_up),
         max_running_per_org=settings.max_running_jobs_per_org,
     )
     DataArea(settings.data_dir).prepare()

@@ -166,7 +166,8 @@ def seal_quietly(engine: Engine) -> None:
 
 
 def seal_if_staged(db: Database) -> None:
-    """At start-up and in the job worker's idle loop: chain leftovers (of a killed process)."""
+    """At start-up: chain leftovers of a killed process (the job worker's idle loop seals through
+    ``app.audit.tree.catch_up``)."""
     with db.reading() as session:
         waiting = repo.has_staged(session)
     if waiting:
