@@ -23,6 +23,7 @@ from app.auth import keys
 from app.config import Settings
 from app.db.models import AuditEvent
 from app.db.session import Database
+from app.http.ratelimit import RateLimiter
 from app.services.secrets import dataset_secret, recipient_secret
 from tests.company_register import ask, publish_register
 from tests.release_flow import wait_job
@@ -180,7 +181,11 @@ def test_no_secret_reaches_logs_responses_or_the_audit_log(
     client.event_hooks["response"] = [recorder]
     try:
         made = _session(client, world, recorder)
-        _errors(client, world, made["new_key"], client.app.state.rate_limiter)  # type: ignore[attr-defined]
+        # a limiter whose clock stands still: the drained key cannot refill (one token per
+        # 50 ms at the default rate) before its next request, however slow the machine
+        frozen = RateLimiter(1200, 200, clock=lambda: 0.0)
+        client.app.state.rate_limiter = frozen  # type: ignore[attr-defined]
+        _errors(client, world, made["new_key"], frozen)
         audit = _audit_texts(client, world, db)
     finally:
         service_logger.removeHandler(caplog.handler)
