@@ -3,10 +3,8 @@
 SQLite serializes writers: a write session begins with ``BEGIN IMMEDIATE`` (so two requests
 never both read and then fail to upgrade their lock), while short read-only sessions (key look-up,
 ownership checks before a long upload) use a plain deferred ``BEGIN`` on a second engine.
-PostgreSQL needs no such split: both factories share one engine. Its pool keeps as many
-connections as the worker threads can use at once (a connection opened and closed per request
-costs the server a process start), and statements are not prepared server-side: a plan cached
-while a table was small (the audit log at start-up) would go on scanning it whole as it grows.
+On PostgreSQL both factories share one engine and its pool (``app.db.postgres``); read-only
+sessions run in autocommit there.
 """
 
 from collections.abc import Iterator
@@ -15,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.postgres import postgres_engine, read_only
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -48,14 +48,8 @@ class Database:
             self.engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
             self.read_engine = _sqlite_engine(url, "BEGIN")
         else:
-            self.engine = create_engine(
-                url,
-                pool_size=pool_size,
-                max_overflow=max_overflow,
-                pool_pre_ping=True,
-                connect_args={"prepare_threshold": None},  # never a stale generic plan
-            )
-            self.read_engine = self.engine
+            self.engine = postgres_engine(url, pool_size, max_overflow)
+            self.read_engine = read_only(self.engine)
         self.write_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -76,5 +70,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:  # on PostgreSQL the read engine shares the pool
             self.read_engine.dispose()

@@ -1,6 +1,7 @@
 """DP queries: what a query runs against (grant, policy, published data, cached answer)."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -8,12 +9,13 @@ from app.audit.chain import canonical_sha256
 from app.auth.actor import Actor
 from app.config import Settings
 from app.db.base import utcnow
-from app.db.models import Grant, QueryRecord
+from app.db.models import Grant
 from app.db.session import Database
 from app.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
 from app.repositories import budget as budget_repo
 from app.services import expiry, grants, release_view
 from app.services.query_limits import query_limits
+from app.services.row_cache import RowCache
 from app.storage.area import DataArea
 from policies.query import Query, QueryError, QueryLimits, check
 from policies.release import ReleasePlan, plan
@@ -50,19 +52,36 @@ def canonical_hash(query: Query, version: int) -> str:
     return canonical_sha256({"query": query.model_dump(mode="json"), "version": version})
 
 
+# A committed answer is never changed or removed, so once read it is served from here; an
+# answer that does not exist yet is always looked for in the database.
+_ANSWERS: RowCache[dict[str, Any]] = RowCache(size=4096)
+
+
 def lookup(
     db: Database, settings: Settings, actor: Actor, dataset_id: str, query: Query
-) -> tuple[Target, str, QueryRecord | None]:
-    """The target, the query's hash and its cached answer, read in one session."""
+) -> tuple[Target, str, dict[str, Any] | None]:
+    """The target, the query's hash and its cached answer (read-only), read in one session."""
     try:
         with db.reading() as session:
             where = _target(session, settings, actor, dataset_id)
             query_hash = canonical_hash(query, where.version)
-            cached = budget_repo.cached_answer(session, dataset_id, where.version, query_hash)
+            cached = _cached_answer(session, dataset_id, where.version, query_hash)
     except Forbidden as refusal:
         expiry.note_refusal(db, refusal)
         raise
     return where, query_hash, cached
+
+
+def _cached_answer(
+    session: Session, dataset_id: str, version: int, query_hash: str
+) -> dict[str, Any] | None:
+    key = (dataset_id, version, query_hash)
+    found = _ANSWERS.find(key)
+    if found is None:
+        record = budget_repo.cached_answer(session, dataset_id, version, query_hash)
+        if record is not None and record.answer is not None:
+            found = _ANSWERS.put(key, record.answer)
+    return found
 
 
 def _target(session: Session, settings: Settings, actor: Actor, dataset_id: str) -> Target:

@@ -47,8 +47,8 @@ def preview(
     plan = checked_plan(query, where)
     widths = expected_half_widths(plan)
     return {
-        "epsilon_cost": 0.0 if cached else query.epsilon,
-        "delta_cost": 0.0 if cached else query.delta,
+        "epsilon_cost": 0.0 if cached is not None else query.epsilon,
+        "delta_cost": 0.0 if cached is not None else query.delta,
         "cached": cached is not None,
         "budget": where.remaining,
         "accuracy": {"confidence": mechanisms.CONFIDENCE, "half_width": widths},
@@ -132,9 +132,9 @@ def run(
     # read-only sessions: never take the write lock before the reservation
     where, query_hash, cached = lookup(db, settings, actor, dataset_id, query)
     plan = checked_plan(query, where)
-    if cached is not None and cached.answer is not None:
+    if cached is not None:
         return {
-            **cached.answer,
+            **cached,
             "cached": True,
             "epsilon_spent": 0.0,
             "delta_spent": 0.0,

@@ -25,11 +25,18 @@ class RowCache(Generic[V]):
 
     def get(self, key: Hashable, compute: Callable[[], V]) -> V:
         """The cached value, or ``compute()`` stored under ``key`` (computed outside the lock)."""
+        found = self.find(key)
+        return found if found is not None else self.put(key, compute())
+
+    def find(self, key: Hashable) -> V | None:
+        """The cached value, or None (nothing is computed)."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = compute()
+        return None
+
+    def put(self, key: Hashable, value: V) -> V:
         with self._lock:
             self._items[key] = value
             while len(self._items) > self._size:
