@@ -29,6 +29,7 @@ from app.crypto.source import prepare as prepare_data_keys
 from app.db import migrate
 from app.db.session import Database
 from app.errors import install_error_handlers
+from app.http import threads
 from app.http.stack import install_http_stack
 from app.jobs.reclaim import take_back_silent
 from app.jobs.runner import JobRunner
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.jobs.start()
         # the threads that run blocking work (database, engine); the pool has as many connections
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        threads.use_threads(settings.worker_threads)
         warmup.start(app.state.db, settings.worker_threads)
         yield
         app.state.jobs.stop()

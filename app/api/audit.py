@@ -6,15 +6,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.api import audit_proofs, audit_report
-from app.api.deps import DatabaseDep, SessionDep, read_then_record
+from app.api.deps import DatabaseDep, SessionDep, in_transaction, read_then_record
 from app.audit.chain import utc_instant
 from app.audit.log_verify import verify_log
 from app.audit.sealer import seal_quietly
 from app.auth.deps import AuditorActor
 from app.errors import InvalidInput
+from app.http.threads import in_thread
 from app.repositories.audit import EventFilter, as_dict, list_events
 from app.services.audit_log import export_csv, export_jsonl
 
@@ -69,7 +69,6 @@ EXPORTS = {media: {"schema": {"type": "string"}} for media in ("application/x-nd
 )
 async def list_audit_events(
     _actor: AuditorActor,
-    session: SessionDep,
     db: DatabaseDep,
     request: Request,
     actor: Annotated[str | None, Query(max_length=64)] = None,
@@ -95,12 +94,17 @@ async def list_audit_events(
         purpose=purpose,
     )
     if format != "json":
-        await run_in_threadpool(seal_quietly, db.engine)  # what others staged, first
+        await in_thread(seal_quietly, db.engine)  # what others staged, first
+        await in_transaction(request, _record_only)  # the export's own event, before it streams
         export = export_jsonl if format == "jsonl" else export_csv
         media = "application/x-ndjson" if format == "jsonl" else "text/csv; charset=utf-8"
         return StreamingResponse(export(db, flt, limit), media_type=media)
-    page = await read_then_record(request, session, lambda: _page(session, flt, limit or 100))
+    page = await read_then_record(request, lambda session: _page(session, flt, limit or 100))
     return Response(page, media_type="application/json")
+
+
+def _record_only(_session: Session) -> None:
+    """Nothing stored: the transaction commits the request's audit event alone."""
 
 
 def _page(session: Session, flt: EventFilter, size: int) -> bytes:

@@ -3,11 +3,11 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import DatabaseDep, SessionDep, SettingsDep
 from app.audit import service
 from app.auth.deps import AuditorActor, CurrentActor
+from app.http.threads import in_thread
 
 router = APIRouter()
 Size = Annotated[int | None, Query(ge=0, le=2**62)]
@@ -23,7 +23,7 @@ async def read_checkpoint(
 ) -> dict[str, Any]:
     """The newest signed tree head (a new one is signed first when one is due), or the
     newest one signed for ``tree_size``."""
-    return await run_in_threadpool(service.checkpoint_at, db, cfg, tree_size)
+    return await in_thread(service.checkpoint_at, db, cfg, tree_size)
 
 
 @router.post("/checkpoints", status_code=201, name="audit.checkpoints.create")
@@ -31,7 +31,7 @@ async def sign_checkpoint(
     _actor: AuditorActor, _session: SessionDep, db: DatabaseDep, cfg: SettingsDep
 ) -> dict[str, Any]:
     """Sign a checkpoint now, whatever the interval."""
-    return await run_in_threadpool(service.sign_now, db, cfg)
+    return await in_thread(service.sign_now, db, cfg)
 
 
 @router.get("/checkpoints", name="audit.checkpoints.list")
@@ -66,7 +66,7 @@ async def inclusion_proof(
     tree_size: Size = None,
 ) -> dict[str, Any]:
     """The audit path of event ``seq`` (default tree: the newest checkpoint that holds it)."""
-    return await run_in_threadpool(service.inclusion, db, actor, seq, tree_size)
+    return await in_thread(service.inclusion, db, actor, seq, tree_size)
 
 
 @router.get("/proofs/consistency", name="audit.proofs.consistency")
@@ -78,4 +78,4 @@ async def consistency_proof(
     second: Size = None,
 ) -> dict[str, Any]:
     """Proof that the tree of ``second`` events (default: all) extends that of ``first``."""
-    return await run_in_threadpool(service.consistency, db, first, second)
+    return await in_thread(service.consistency, db, first, second)

@@ -5,12 +5,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import DatabaseDep, SessionDep
 from app.audit import report, service
 from app.auth.actor import Actor
 from app.auth.deps import require_roles
+from app.http.threads import in_thread
 
 router = APIRouter()
 ReportReader = Annotated[Actor, Depends(require_roles("auditor", "admin", "agency"))]
@@ -33,7 +33,7 @@ async def dataset_report(
 
     Auditors and admins see any dataset; an agency sees its own organisation's.
     """
-    built = await run_in_threadpool(service.dataset_report, db, actor, dataset_id)
+    built = await in_thread(service.dataset_report, db, actor, dataset_id)
     if format == "csv":
         return Response(report.to_csv(built), media_type="text/csv; charset=utf-8")
     return built

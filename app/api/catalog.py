@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import SessionDep, read_then_record
+from app.api.deps import read_then_record
 from app.auth.actor import Actor
 from app.auth.deps import require_roles
 from app.services import catalog
@@ -19,14 +19,13 @@ CatalogReader = Annotated[Actor, Depends(require_roles("consumer", "agency", "au
 @router.get("", name="catalog.list", response_model=None)
 async def list_catalog(
     _actor: CatalogReader,
-    session: SessionDep,
     request: Request,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> JSONResponse:
     """Published datasets: sanitized schema, policy summary and a synthetic mock sample."""
     items, after = await read_then_record(
-        request, session, lambda: catalog.page(session, cursor, limit)
+        request, lambda session: catalog.page(session, cursor, limit)
     )
     return JSONResponse({"items": items, "next": after})
 
@@ -35,8 +34,7 @@ async def list_catalog(
 async def read_entry(
     dataset_id: Annotated[str, Path(max_length=64)],
     _actor: CatalogReader,
-    session: SessionDep,
     request: Request,
 ) -> JSONResponse:
-    entry = await read_then_record(request, session, lambda: catalog.one(session, dataset_id))
+    entry = await read_then_record(request, lambda session: catalog.one(session, dataset_id))
     return JSONResponse(entry)

@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +12,7 @@ from app.audit.context import audit_context, receipt
 from app.auth.deps import ConsumerActor
 from app.db.models import Extract, Job
 from app.errors import NotFound
+from app.http.threads import in_thread
 from app.repositories import jobs as job_repo
 from app.services import extracts
 
@@ -118,14 +118,14 @@ async def download_extract(
     request: Request,
 ) -> FileResponse:
     """The file, while the grant lives; each download is an audit event with its SHA-256."""
-    found = await run_in_threadpool(extracts.download, db, actor, extract_id, cfg.data_dir)
+    found = await in_thread(extracts.download, db, actor, extract_id, cfg.data_dir)
     extract, grant = found.extract, found.grant
     context = audit_context(request)
     context.resource, context.dataset_id = f"extract/{extract.id}", extract.dataset_id
     context.details.update(
         grant_id=grant.id, purpose=grant.purpose, sha256=extract.sha256, rows=extract.rows
     )
-    stamp = await run_in_threadpool(receipt, request, session)
+    stamp = await in_thread(receipt, request, session)
     if extract.sha256 is None:
         raise NotFound(f"extract {extract_id} has no file")
     return FileResponse(

@@ -5,15 +5,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import DatabaseDep, SessionDep, SettingsDep, rollback_hooks
+from app.api.deps import DatabaseDep, SessionDep, SettingsDep, in_transaction, rollback_hooks
 from app.audit.chain import canonical_sha256
 from app.audit.context import audit_context, receipt
 from app.auth.actor import Actor
 from app.auth.deps import ConsumerActor
 from app.config import Settings
 from app.db.session import Database
+from app.http.threads import in_thread
 from app.services import query_run
 from policies.query import Query
 
@@ -26,15 +26,17 @@ async def run_query(
     dataset_id: DatasetId,
     query: Query,
     actor: ConsumerActor,
-    session: SessionDep,
     db: DatabaseDep,
     cfg: SettingsDep,
     request: Request,
 ) -> JSONResponse:
     """Noisy answer with its ε cost, remaining budgets, 95% half-widths and audit receipt."""
-    args = (request, db, session, cfg, actor, dataset_id, query)
+
+    def answer(session: Session) -> dict[str, Any]:
+        return _answer_with_receipt(request, db, session, cfg, actor, dataset_id, query)
+
     # a JSON-ready dict: the standard encoder, not FastAPI's generic one (schema: openapi_answers)
-    return JSONResponse(await run_in_threadpool(_answer_with_receipt, *args))
+    return JSONResponse(await in_transaction(request, answer))
 
 
 def _answer_with_receipt(
@@ -75,4 +77,4 @@ async def preview_query(
     cfg: SettingsDep,
 ) -> dict[str, Any]:
     """What the query would cost and how accurate it would be; spends nothing."""
-    return await run_in_threadpool(query_run.preview, db, cfg, actor, dataset_id, query)
+    return await in_thread(query_run.preview, db, cfg, actor, dataset_id, query)

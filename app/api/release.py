@@ -5,12 +5,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import SessionDep, after_commit
 from app.audit.context import audit_context
 from app.auth.deps import AgencyActor, CurrentActor
 from app.db.models import Job
+from app.http.threads import in_thread
 from app.services import classification, policy, release
 
 router = APIRouter(prefix="/v1", tags=["release"])
@@ -129,7 +129,7 @@ async def put_policy(
     dataset_id: DatasetId, request: Request, actor: AgencyActor, session: SessionDep
 ) -> PolicyOut:
     body, media = await request.body(), request.headers.get("content-type")
-    row = await run_in_threadpool(policy.put, session, actor, dataset_id, body, media)
+    row = await in_thread(policy.put, session, actor, dataset_id, body, media)
     audit_context(request).details["policy_sha256"] = row.sha256
     return PolicyOut.model_validate(policy.summary(row))
 

@@ -16,13 +16,13 @@ import time
 import uuid
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.audit.context import UNAVAILABLE_DETAIL, AuditContext, record_outcome
 from app.audit.heads import Checkpointer
 from app.db.session import Database
+from app.http.threads import in_thread
 
 log = logging.getLogger("pazhou.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -75,7 +75,7 @@ class AuditMiddleware:
                 status["code"] = message["status"]
                 MutableHeaders(scope=message)["X-Request-ID"] = context.request_id
                 if audited and not context.written:
-                    written = await run_in_threadpool(_write_event, db, context, status["code"])
+                    written = await in_thread(_write_event, db, context, status["code"])
                     if not written:
                         status["code"] = status["withheld"] = 503
                         await _unavailable(context, send)
@@ -92,7 +92,7 @@ class AuditMiddleware:
         finally:
             _log_access(context, status.get("code", 500), started)
         if audited and (checkpoints := self._checkpoints(scope)).due():
-            await run_in_threadpool(checkpoints.maybe)
+            await in_thread(checkpoints.maybe)
 
     def _checkpoints(self, scope: Scope) -> Checkpointer:
         if self.checkpointer is None:

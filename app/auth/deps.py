@@ -4,7 +4,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from app.audit.context import audit_context
 from app.auth.actor import Actor
@@ -13,6 +12,7 @@ from app.auth.keys import parse_key, secret_matches
 from app.db.session import Database
 from app.errors import Forbidden, Unauthorized
 from app.http.ratelimit import charge
+from app.http.threads import in_thread
 from app.repositories import principals as repo
 
 
@@ -31,7 +31,7 @@ async def _lookup(db: Database, keys: KeyCache, token: str) -> Actor:
     key_id, secret = parsed
     cached = keys.get(key_id)
     if cached is None:
-        cached = await run_in_threadpool(_load, db, keys, key_id)
+        cached = await in_thread(_load, db, keys, key_id)
     if cached is None or not secret_matches(secret, cached.secret_sha256):
         raise Unauthorized("invalid or revoked API key")
     return cached.actor

@@ -14,7 +14,6 @@ from typing import Literal
 import pyarrow as pa
 from fastapi import Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.auth.actor import Actor
 from app.config import Settings
@@ -24,6 +23,7 @@ from app.db.base import utcnow
 from app.db.models import DatasetVersion
 from app.db.session import Database
 from app.errors import Conflict, SchemaMismatch
+from app.http.threads import in_thread
 from app.repositories import datasets as repo
 from app.repositories import jobs as job_repo
 from app.services.datasets import get_owned
@@ -76,18 +76,16 @@ async def upload(
 ) -> Ingested:
     fmt = parse_content_type(request.headers.get("content-type"))
     area = DataArea(settings.data_dir)
-    ring = await run_in_threadpool(keys_for, settings)
-    base = await run_in_threadpool(_baseline, db, area, actor, dataset_id, mode)
+    ring = await in_thread(keys_for, settings)
+    base = await in_thread(_baseline, db, area, actor, dataset_id, mode)
     body_path = area.upload_path()
     relative = area.new_quarantine_part(dataset_id)
     part = area.absolute(relative)
     staging = part.with_name(part.name + ".partial")
     try:
         received = await receive_body(request, body_path, settings.max_upload_bytes)
-        converted = await run_in_threadpool(
-            _convert, body_path, fmt, staging, part, base, settings, ring
-        )
-        version = await run_in_threadpool(
+        converted = await in_thread(_convert, body_path, fmt, staging, part, base, settings, ring)
+        version = await in_thread(
             _record, session, actor, dataset_id, mode, relative, received, converted, fmt
         )
     except BaseException:
@@ -97,7 +95,7 @@ async def upload(
     finally:
         body_path.unlink(missing_ok=True)
         pa.default_memory_pool().release_unused()  # Arrow keeps freed blocks otherwise
-    scan = await run_in_threadpool(
+    scan = await in_thread(
         job_repo.enqueue, session, "scan", dataset_id, version.version, actor.principal_id
     )
     return Ingested(version, part, scan.id)
