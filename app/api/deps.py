@@ -61,14 +61,17 @@ def _recorded_already(request: Request, session: Session) -> bool:
     )
 
 
-async def in_transaction(request: Request, work: Callable[[Session], T]) -> T:
+async def in_transaction(
+    request: Request, work: Callable[[Session], T], read_only: bool = False
+) -> T:
     """``work`` in the request's transaction, then its commit with the audit event, all in one
     thread hop: what ``SessionDep`` does, without a dependency (for the busiest endpoints, the
-    generator dependency's entry and exit cost more CPU than the work itself)."""
+    generator dependency's entry and exit cost more CPU than the work itself). ``read_only``:
+    ``work`` stores nothing, so the event is all there is to commit (``record_sessions``)."""
 
     def run() -> T:
         db: Database = request.app.state.db
-        session = db.write_sessions()
+        session = db.record_sessions() if read_only else db.write_sessions()
         try:
             result = work(session)
         except BaseException:
@@ -89,7 +92,7 @@ async def read_then_record(request: Request, read: Callable[[Session], T]) -> T:
         receipt(request, session, _success_status(request))
         return result
 
-    return await in_transaction(request, both)
+    return await in_transaction(request, both, read_only=True)
 
 
 def _close(request: Request, db: Database, session: Session) -> None:

@@ -112,7 +112,7 @@ def _write(session: Session, new: NewEvent) -> Written:
 
 def record_outcome(db: Database, context: AuditContext, outcome: int) -> None:
     """The response's own event (denied, invalid, failed, unrouted), in a transaction of its own."""
-    with db.write_sessions() as session, staging(db.engine):
+    with db.record_sessions() as session, staging(db.engine):
         written = _write(session, context.event(outcome))
         session.commit()
     if written.pending_id is not None:

@@ -4,7 +4,8 @@ SQLite serializes writers: a write session begins with ``BEGIN IMMEDIATE`` (so t
 never both read and then fail to upgrade their lock), while short read-only sessions (key look-up,
 ownership checks before a long upload) use a plain deferred ``BEGIN`` on a second engine.
 On PostgreSQL both factories share one engine and its pool (``app.db.postgres``); read-only
-sessions run in autocommit there.
+sessions run in autocommit there, and so do those of requests that store nothing but their
+audit event (``record_sessions``).
 """
 
 from collections.abc import Iterator
@@ -52,6 +53,10 @@ class Database:
             self.read_engine = read_only(self.engine)
         self.write_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        # A request that stores nothing but its audit event: on PostgreSQL the event's insert
+        # is a transaction of its own (no BEGIN/COMMIT round trips); SQLite chains it under
+        # the write lock, which only a write session takes up front.
+        self.record_sessions = self.write_sessions if self.is_sqlite else self.read_sessions
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
