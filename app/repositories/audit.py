@@ -77,6 +77,16 @@ def list_events(session: Session, flt: EventFilter, limit: int) -> list[AuditEve
     return list(session.scalars(_filtered(flt).limit(limit)))
 
 
+_PUBLISHED_COLUMNS = [getattr(AuditEvent, name) for name in (*EVENT_FIELDS, "hash")]
+
+
+def event_dicts(session: Session, flt: EventFilter, limit: int) -> list[dict[str, Any]]:
+    """Like ``list_events``, as the API shows them (``as_dict``), without loading entities."""
+    query = select(*_PUBLISHED_COLUMNS).where(AuditEvent.seq > flt.after_seq, *_conditions(flt))
+    rows = session.connection().execute(query.order_by(AuditEvent.seq).limit(limit))
+    return [dict(row._mapping) for row in rows]
+
+
 def stream_events(session: Session, flt: EventFilter, page: int = 2000) -> Iterator[AuditEvent]:
     """Every matching event in order, fetched page by page (exports of any size)."""
     while True:
