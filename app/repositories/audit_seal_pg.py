@@ -78,7 +78,12 @@ CHAIN_FIELDS = tuple(each.name for each in CHAIN.columns)
 
 @dataclass(frozen=True)
 class Statements:
-    """The statements of staging and sealing, as psycopg runs them (``%s`` parameters)."""
+    """The statements of staging and sealing, as psycopg runs them (``%s`` parameters).
+
+    ``stage``, ``insert`` and the lock calls are prepared once per connection: an insert or a
+    function call has no plan to go stale. ``take`` and ``found`` are planned each time: they
+    pick their way through the growing chain.
+    """
 
     stage: str
     try_lock: str
@@ -151,7 +156,7 @@ def stage_pg(conn: Connection, values: dict[str, Any], details_json: bytes) -> i
     params = [values[name] for name in STAGED_FIELDS]
     params[DETAILS] = details_json.decode()
     try:
-        row = driver.execute(SQL.stage, params).fetchone()
+        row = driver.execute(SQL.stage, params, prepare=True).fetchone()
     except DriverError as exc:  # as SQLAlchemy would raise it: callers handle those
         raise DBAPIError.instance(SQL.stage, params, exc, DriverError) from exc
     assert row is not None  # INSERT … RETURNING returns its row
@@ -246,11 +251,13 @@ def _seal(conn: DriverConnection[Any], limit: int, wanted: Collection[int]) -> B
             found = _after_other_seal(conn, wanted)
             if len(found) == len(set(wanted)):
                 return Batch([], found, full=False)
-        conn.execute(SQL.lock, (PG_CHAIN_LOCK,))  # queued: shared waiters now come after us
+        conn.execute(
+            SQL.lock, (PG_CHAIN_LOCK,), prepare=True
+        )  # queued: shared waiters now come after us
     staged, head = _staged_rows(conn.execute(SQL.take, (limit,)).fetchall())
     rows, sealed = chain_rows(staged, head)
     if rows:
-        conn.execute(SQL.insert, (canonical_json(rows).decode(),))
+        conn.execute(SQL.insert, (canonical_json(rows).decode(),), prepare=True)
     full, missing = len(sealed) == limit, unsealed(wanted, sealed)
     found = _found(conn, missing) if not full else []
     conn.commit()
@@ -259,14 +266,16 @@ def _seal(conn: DriverConnection[Any], limit: int, wanted: Collection[int]) -> B
 
 def _after_other_seal(conn: DriverConnection[Any], wanted: Collection[int]) -> list[Sealed]:
     """Wait until the seal holding the chain lock has committed; which wanted rows it chained."""
-    conn.execute(SQL.wait_for_seal, (PG_CHAIN_LOCK,))  # shared: granted once it committed
+    conn.execute(
+        SQL.wait_for_seal, (PG_CHAIN_LOCK,), prepare=True
+    )  # shared: granted once it committed
     found = _found(conn, wanted)  # a statement after the wait: it sees that seal's rows
     conn.commit()
     return found
 
 
 def _try_lock(conn: DriverConnection[Any]) -> bool:
-    row = conn.execute(SQL.try_lock, (PG_CHAIN_LOCK,)).fetchone()
+    row = conn.execute(SQL.try_lock, (PG_CHAIN_LOCK,), prepare=True).fetchone()
     return bool(row and row[0])
 
 
