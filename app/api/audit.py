@@ -14,6 +14,7 @@ from app.audit.chain import utc_instant
 from app.audit.log_verify import verify_log
 from app.audit.sealer import seal_quietly
 from app.auth.deps import AuditorActor
+from app.db.session import Database
 from app.errors import InvalidInput
 from app.http.threads import in_thread
 from app.repositories.audit import EventFilter, event_dicts
@@ -70,7 +71,6 @@ EXPORTS = {media: {"schema": {"type": "string"}} for media in ("application/x-nd
 )
 async def list_audit_events(
     _actor: AuditorActor,
-    db: DatabaseDep,
     request: Request,
     actor: Annotated[str | None, Query(max_length=64)] = None,
     dataset_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -95,6 +95,7 @@ async def list_audit_events(
         purpose=purpose,
     )
     if format != "json":
+        db: Database = request.app.state.db  # not a dependency: see queries.run_query
         await in_thread(seal_quietly, db.engine)  # what others staged, first
         await in_transaction(request, _record_only)  # the export's own event, before it streams
         export = export_jsonl if format == "jsonl" else export_csv

@@ -26,11 +26,12 @@ async def run_query(
     dataset_id: DatasetId,
     query: Query,
     actor: ConsumerActor,
-    db: DatabaseDep,
-    cfg: SettingsDep,
     request: Request,
 ) -> JSONResponse:
     """Noisy answer with its ε cost, remaining budgets, 95% half-widths and audit receipt."""
+    # read from the app, not as dependencies: FastAPI's bookkeeping per dependency costs more
+    db: Database = request.app.state.db
+    cfg: Settings = request.app.state.settings
 
     def answer(session: Session) -> dict[str, Any]:
         return _answer_with_receipt(request, db, session, cfg, actor, dataset_id, query)
