@@ -16,7 +16,6 @@ import base64
 import hashlib
 import re
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 NO_EMBEDDING = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -80,12 +79,20 @@ class SecurityHeadersMiddleware:
         return send_docs
 
     def _stamp(self, scope: Scope, start: Message, csp: str) -> None:
-        headers = MutableHeaders(scope=start)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["X-Frame-Options"] = "DENY"
-        headers["Referrer-Policy"] = "no-referrer"
-        headers["Content-Security-Policy"] = csp
+        """Set the headers, replacing any the response had (one pass over its headers)."""
+        ours = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"content-security-policy", csp.encode("latin-1")),
+        ]
         if scope["path"].startswith("/v1"):
-            headers["Cache-Control"] = "no-store"
+            ours.append((b"cache-control", b"no-store"))
         if self.hsts_seconds > 0:
-            headers["Strict-Transport-Security"] = f"max-age={self.hsts_seconds}; includeSubDomains"
+            hsts = f"max-age={self.hsts_seconds}; includeSubDomains"
+            ours.append((b"strict-transport-security", hsts.encode("latin-1")))
+        names = {name for name, _ in ours}
+        kept = [
+            (name, value) for name, value in start.get("headers", ()) if name.lower() not in names
+        ]
+        start["headers"] = kept + ours
