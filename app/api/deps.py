@@ -42,11 +42,18 @@ async def write_session(request: Request) -> AsyncIterator[Session]:
         with anyio.CancelScope(shield=True):  # a cancelled request still rolls back
             await in_thread(_abandon, request, session)
         raise
-    if _recorded_already(request, session):
-        audit_context(request).written = True
-        session.close()  # no I/O: the connection went back to the pool at the commit
-        return
-    await in_thread(_finish, request, db, session)
+    if not _close_if_recorded(request, session):
+        await in_thread(_finish, request, db, session)
+
+
+def _close_if_recorded(request: Request, session: Session) -> bool:
+    """If the action and its event are committed already, close the session (no I/O: the
+    connection went back to the pool at the commit) and say so."""
+    if not _recorded_already(request, session):
+        return False
+    audit_context(request).written = True
+    session.close()
+    return True
 
 
 def _recorded_already(request: Request, session: Session) -> bool:
@@ -77,7 +84,8 @@ async def in_transaction(
         except BaseException:
             _abandon(request, session)  # closes the session too
             raise
-        _close(request, db, session)
+        if not _close_if_recorded(request, session):
+            _finish(request, db, session)
         return result
 
     return await in_thread(run)
@@ -93,14 +101,6 @@ async def read_then_record(request: Request, read: Callable[[Session], T]) -> T:
         return result
 
     return await in_transaction(request, both, read_only=True)
-
-
-def _close(request: Request, db: Database, session: Session) -> None:
-    if _recorded_already(request, session):
-        audit_context(request).written = True
-        session.close()  # no I/O: the connection went back to the pool at the commit
-    else:
-        _finish(request, db, session)
 
 
 def _finish(request: Request, db: Database, session: Session) -> None:
