@@ -2,6 +2,7 @@
 
 import asyncio
 import contextvars
+import gc
 import threading
 import time
 
@@ -49,3 +50,22 @@ def test_a_cancelled_caller_waits_until_the_call_has_finished() -> None:
 
     cancelled_at = asyncio.run(scenario())
     assert finished and finished[0] <= cancelled_at
+
+
+def test_a_cancelled_callers_failed_call_leaves_no_unretrieved_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def slow_failure() -> None:
+        time.sleep(0.1)
+        raise LookupError("after the caller was cancelled")
+
+    async def scenario() -> None:
+        task = asyncio.create_task(in_thread(slow_failure))
+        await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    gc.collect()  # an unretrieved error is reported when its future is collected
+    assert "never retrieved" not in caplog.text

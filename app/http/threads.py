@@ -43,6 +43,8 @@ async def in_thread(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> 
         return await asyncio.shield(future)
     except asyncio.CancelledError:
         await _until_done(future)
+        if not future.cancelled():
+            future.exception()  # seen: its error goes no further than the cancellation
         raise
 
 
