@@ -16,7 +16,6 @@ from app.audit.sealer import seal_quietly
 from app.auth.deps import AuditorActor
 from app.db.session import Database
 from app.errors import InvalidInput
-from app.http.threads import in_thread
 from app.repositories.audit import EventFilter, event_dicts
 from app.services.audit_log import export_csv, export_jsonl
 
@@ -96,17 +95,13 @@ async def list_audit_events(
     )
     if format != "json":
         db: Database = request.app.state.db  # not a dependency: see queries.run_query
-        await in_thread(seal_quietly, db.engine)  # what others staged, first
-        await in_transaction(request, _record_only)  # the export's own event, before it streams
+        # what others staged is sealed first; the export's own event commits before it streams
+        await in_transaction(request, lambda _session: seal_quietly(db.engine))
         export = export_jsonl if format == "jsonl" else export_csv
         media = "application/x-ndjson" if format == "jsonl" else "text/csv; charset=utf-8"
         return StreamingResponse(export(db, flt, limit), media_type=media)
     page = await read_then_record(request, lambda session: _page(session, flt, limit or 100))
     return Response(page, media_type="application/json")
-
-
-def _record_only(_session: Session) -> None:
-    """Nothing stored: the transaction commits the request's audit event alone."""
 
 
 def _page(session: Session, flt: EventFilter, size: int) -> bytes:

@@ -27,11 +27,8 @@ def use_threads(count: int) -> None:
     """Size the pool (at start-up: the database pool holds as many connections)."""
     global _pool, _size
     if count != _size:
-        _pool, old, _size = (
-            ThreadPoolExecutor(count, thread_name_prefix="pazhou-worker"),
-            _pool,
-            count,
-        )
+        old, _size = _pool, count
+        _pool = ThreadPoolExecutor(count, thread_name_prefix="pazhou-worker")
         old.shutdown(wait=False)  # its threads finish what they run, then end
 
 

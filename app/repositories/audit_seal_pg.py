@@ -251,9 +251,8 @@ def _seal(conn: DriverConnection[Any], limit: int, wanted: Collection[int]) -> B
             found = _after_other_seal(conn, wanted)
             if len(found) == len(set(wanted)):
                 return Batch([], found, full=False)
-        conn.execute(
-            SQL.lock, (PG_CHAIN_LOCK,), prepare=True
-        )  # queued: shared waiters now come after us
+        # queued: shared waiters now come after us
+        conn.execute(SQL.lock, (PG_CHAIN_LOCK,), prepare=True)
     staged, head = _staged_rows(conn.execute(SQL.take, (limit,)).fetchall())
     rows, sealed = chain_rows(staged, head)
     if rows:
@@ -266,9 +265,8 @@ def _seal(conn: DriverConnection[Any], limit: int, wanted: Collection[int]) -> B
 
 def _after_other_seal(conn: DriverConnection[Any], wanted: Collection[int]) -> list[Sealed]:
     """Wait until the seal holding the chain lock has committed; which wanted rows it chained."""
-    conn.execute(
-        SQL.wait_for_seal, (PG_CHAIN_LOCK,), prepare=True
-    )  # shared: granted once it committed
+    # shared: granted once it committed
+    conn.execute(SQL.wait_for_seal, (PG_CHAIN_LOCK,), prepare=True)
     found = _found(conn, wanted)  # a statement after the wait: it sees that seal's rows
     conn.commit()
     return found
