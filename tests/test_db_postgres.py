@@ -88,3 +88,14 @@ def test_a_connection_that_died_in_steady_use_fails_once_then_the_pool_reconnect
     with pytest.raises(exc.OperationalError):  # not pinged: back after a short rest
         _backend_pid(pg)
     assert _backend_pid(pg) != first
+
+
+def test_a_ping_leaves_no_transaction_behind(pg: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pg.transaction() as session:  # the connection rests in the pool, out of autocommit
+        session.execute(text("SELECT 1"))
+    monkeypatch.setattr(postgres, "PING_AFTER_IDLE_SECONDS", 0.0)
+    with pg.reading() as session:  # pinged at check-out, then switched to autocommit
+        assert session.scalar(text("SELECT now() = statement_timestamp()")) is True
+    with pg.transaction() as session:  # and back
+        session.execute(text("SELECT pg_sleep(0.01)"))
+        assert session.scalar(text("SELECT now() = statement_timestamp()")) is False

@@ -62,7 +62,14 @@ def _ping_if_rested(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     rested_from = record.info.get("rested_from")
     if rested_from is None or time.monotonic() - rested_from < PING_AFTER_IDLE_SECONDS:
         return  # new, or back after a short rest
+    # in autocommit: a ping in a transaction of its own would leave the connection in it, and
+    # a read session could then not switch it to autocommit (switching costs no round trip)
+    was_autocommit = dbapi_connection.autocommit
     try:
+        dbapi_connection.autocommit = True
         dbapi_connection.execute("SELECT 1")
     except Exception as error:
         raise exc.DisconnectionError("the connection did not answer a ping") from error
+    finally:
+        if not dbapi_connection.closed:
+            dbapi_connection.autocommit = was_autocommit
