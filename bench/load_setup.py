@@ -18,7 +18,7 @@ import httpx
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app.db import migrate
 from app.db.session import Database
@@ -195,8 +195,9 @@ def publish(base: str, keys: dict[str, list[str]], rows: int, epsilon: float) ->
 
 def ensure_database(url: str) -> None:
     """Create the benchmark's own database (never the test suite's) if it is missing."""
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    parsed = make_url(url)  # any form: host and port, or a Unix socket's directory (?host=)
+    name = parsed.database
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
         if exists.first() is None:

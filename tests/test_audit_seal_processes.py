@@ -1,9 +1,9 @@
 """PostgreSQL: the seals of several processes meet on the chain lock.
 
-A seal that finds the lock taken waits for the running seal to end (on a shared lock, with the
-other waiters), then looks for its rows: if that seal chained them, it is done and seals
-nothing; if they are still staged, it takes the lock and seals everything staged, for all the
-waiters at once. Two ``Database`` objects stand for two server processes.
+A seal that finds the lock taken waits for the running seal to end, then finds its rows where
+that seal chained them, and chains whatever is still staged, for every waiter at once (its
+own rows, if the running seal did not take them). Two ``Database`` objects stand for two
+server processes.
 """
 
 import time
@@ -117,7 +117,7 @@ def test_processes_waiting_for_a_seal_share_the_next_one(
     assert verify_log(db).ok
 
 
-def test_a_waiter_whose_row_the_running_seal_took_seals_nothing(
+def test_a_waiter_finds_its_row_in_the_seal_that_took_it(
     db: Database, other: Database
 ) -> None:
     pending_id = _staged(db, 1)
@@ -130,6 +130,6 @@ def test_a_waiter_whose_row_the_running_seal_took_seals_nothing(
         sealing.result(timeout=30)
         landed = receipt.result(timeout=30)
     assert (landed.pending_id, landed.seq) == (pending_id, 1)
-    assert _seals(db) == (1, 1)  # the waiter did not seal the later row: its owner does
+    assert _seals(db) == (2, 2)  # and it chained the later row in a seal of its own
     assert wait_sealed(db.engine, later).seq == 2
     assert verify_log(db).ok

@@ -7,7 +7,7 @@ plus one per batch. It then waits here until the event is chained. Whoever arriv
 seal runs in this process leads one: it takes every staged row, from every process, and chains
 them in one transaction under the chain lock; the others wait for it. A row that another
 process's seal took is found through ``audit_events.pending_id``; a seal that finds another
-process's seal running waits for it and seals only if its rows are still staged.
+process's seal running waits for it, then chains what is still staged.
 
 Correctness never depends on this process's memory: a staged row stays in the database until a
 seal commits, which any process may run (at start-up, in the job worker's idle loop, before

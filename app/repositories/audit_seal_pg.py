@@ -16,15 +16,17 @@ this process) loses the action together with its event, never one without the ot
 seal comes (this process was killed), the WAL writer flushes the row within
 ``3 * wal_writer_delay`` and a later seal chains it.
 
-**A seal** holds the chain lock (a transaction-level advisory lock) and takes the staged rows and
-the chain's head in one statement, after the lock (READ COMMITTED: each statement sees what was
-committed before it started), then inserts the batch in one ``INSERT … SELECT FROM
-json_to_recordset(…)`` and commits: a round trip for each of begin, lock, take, insert and
-commit, whatever the batch size (one pipeline would send them together, but psycopg's pipeline
-mode costs more CPU than these round trips on a local server). A process whose
-seal finds the lock taken by another process's seal waits for it on a shared lock (all such
-waiters wake together), then looks for its rows; only if they are still staged does it take the
-lock and seal, for everyone who staged meanwhile.
+**A seal** is two round trips, whatever the batch size: at this rate a round trip costs both
+sides more CPU than the statements do, and seals were most of the statements a request caused.
+The first message holds ``BEGIN``, the chain lock (a transaction-level advisory lock, waited
+for while another process's seal holds it) and the statement that takes the staged rows with
+the chain's head, which sees what was committed before it started (READ COMMITTED), the other
+seal's rows included. The events are hashed here; the second message inserts the batch (one
+``INSERT … SELECT FROM json_to_recordset(…)``), looks for the waiters' rows that were not in
+it (an earlier seal, maybe another process's, chained them) and commits. The connection is in
+autocommit, so that psycopg adds no ``BEGIN`` of its own, and its parameters are bound on the
+client (psycopg's ``ClientCursor``: the server's extended protocol takes one statement per
+message); the rows go as one JSON literal.
 """
 
 import logging
@@ -34,9 +36,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg import ClientCursor, OperationalError
 from psycopg import Connection as DriverConnection
 from psycopg import Error as DriverError
-from psycopg import OperationalError
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -80,15 +82,13 @@ CHAIN_FIELDS = tuple(each.name for each in CHAIN.columns)
 class Statements:
     """The statements of staging and sealing, as psycopg runs them (``%s`` parameters).
 
-    ``stage``, ``insert`` and the lock calls are prepared once per connection: an insert or a
-    function call has no plan to go stale. ``take`` and ``found`` are planned each time: they
-    pick their way through the growing chain.
+    ``stage`` is prepared once per connection: an insert has no plan to go stale. The seal's
+    statements go together, bound on the client, so they are planned each time; ``take`` and
+    ``found`` pick their way through the growing chain anyway.
     """
 
     stage: str
-    try_lock: str
     lock: str
-    wait_for_seal: str
     take: str
     insert: str
     found: str
@@ -130,11 +130,7 @@ def _statements() -> Statements:
     return Statements(
         # the staging transaction commits without waiting for the disk (see above)
         stage=_positional(stage.returning(STAGED.c.id, no_flush), *STAGED_FIELDS),
-        try_lock=_positional(select(func.pg_try_advisory_xact_lock(bindparam("key"))), "key"),
         lock=_positional(select(func.pg_advisory_xact_lock(bindparam("key"))), "key"),
-        wait_for_seal=_positional(
-            select(func.pg_advisory_xact_lock_shared(bindparam("key"))), "key"
-        ),
         take=_positional(take.select_from(taken.outerjoin(head_row, true())), "limit"),
         insert=_positional(insert(CHAIN).from_select(CHAIN_FIELDS, _sealed_rows()), "rows"),
         found=_positional(found.where(CHAIN.c.pending_id == any_(ids)), "ids"),
@@ -164,7 +160,8 @@ def stage_pg(conn: Connection, values: dict[str, Any], details_json: bytes) -> i
 
 
 def seal_batch_pg(engine: Engine, limit: int, wanted: Collection[int]) -> Batch:
-    """One seal on this process's seal connection (kept open: no pool check-out per seal).
+    """One seal on this process's seal connection (kept open, in autocommit: no pool
+    check-out per seal).
 
     A connection that broke (server restarted) is replaced and the seal tried once more: a
     seal either committed or left everything staged, so trying again is safe.
@@ -208,6 +205,7 @@ def _open(engine: Engine) -> _Held:
     pooled = engine.raw_connection()
     conn: DriverConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
     pooled.detach()  # ours until the engine is disposed or the connection fails
+    conn.autocommit = True  # the seal says BEGIN and COMMIT itself, in its two messages
     if not event.contains(engine, "engine_disposed", _drop):
         event.listen(engine, "engine_disposed", _drop)
     held = _HELD[engine] = _Held(os.getpid(), conn)
@@ -228,61 +226,40 @@ def _vacuum_now_and_then(held: _Held, sealed: int) -> None:
     if held.sealed_since_vacuum < VACUUM_EVERY:
         return
     held.sealed_since_vacuum = 0
-    held.conn.autocommit = True  # VACUUM runs outside a transaction
     try:
-        held.conn.execute("VACUUM audit_pending")
+        held.conn.execute("VACUUM audit_pending")  # in autocommit: outside a transaction
     except DriverError:
         log.warning("could not vacuum audit_pending; autovacuum will", exc_info=True)
-    finally:
-        held.conn.autocommit = False
 
 
 def _seal(conn: DriverConnection[Any], limit: int, wanted: Collection[int]) -> Batch:
-    """Under the chain lock: chain every staged row (up to ``limit``), then find the wanted rows
-    another seal took.
-
-    While another process's seal holds the lock, this one waits for it to end and looks for
-    the wanted rows, which it has probably taken: then there is nothing to do (several
-    processes wait like this at once, on a shared lock). Only if they are still staged does
-    this one wait for the lock, and seal.
-    """
-    if not _try_lock(conn):
-        if wanted:
-            found = _after_other_seal(conn, wanted)
-            if len(found) == len(set(wanted)):
-                return Batch([], found, full=False)
-        # queued: shared waiters now come after us
-        conn.execute(SQL.lock, (PG_CHAIN_LOCK,), prepare=True)
-    staged, head = _staged_rows(conn.execute(SQL.take, (limit,)).fetchall())
+    """Under the chain lock: chain every staged row (up to ``limit``), and find the wanted
+    rows that an earlier seal chained. Two round trips; an error leaves everything staged (the
+    caller drops the connection, which ends its transaction)."""
+    cursor = ClientCursor(conn)
+    cursor.execute(";\n".join(["BEGIN", SQL.lock, SQL.take]), (PG_CHAIN_LOCK, limit))
+    staged, head = _staged_rows(_results(cursor)[-1])
     rows, sealed = chain_rows(staged, head)
+    full = len(sealed) == limit
+    missing = [] if full else sorted(unsealed(wanted, sealed))  # if full: the next batch's
+    statements: list[str] = []
+    params: list[Any] = []
     if rows:
-        conn.execute(SQL.insert, (canonical_json(rows).decode(),), prepare=True)
-    full, missing = len(sealed) == limit, unsealed(wanted, sealed)
-    found = _found(conn, missing) if not full else []
-    conn.commit()
-    return Batch(sealed, found, full)
+        statements, params = [SQL.insert], [canonical_json(rows).decode()]
+    if missing:
+        statements, params = [*statements, SQL.found], [*params, missing]
+    cursor.execute(";\n".join([*statements, "COMMIT"]), params)
+    found = _results(cursor)[-2] if missing else []
+    return Batch(sealed, [Sealed(int(r[0]), int(r[1]), r[2]) for r in found], full)
 
 
-def _after_other_seal(conn: DriverConnection[Any], wanted: Collection[int]) -> list[Sealed]:
-    """Wait until the seal holding the chain lock has committed; which wanted rows it chained."""
-    # shared: granted once it committed
-    conn.execute(SQL.wait_for_seal, (PG_CHAIN_LOCK,), prepare=True)
-    found = _found(conn, wanted)  # a statement after the wait: it sees that seal's rows
-    conn.commit()
-    return found
-
-
-def _try_lock(conn: DriverConnection[Any]) -> bool:
-    row = conn.execute(SQL.try_lock, (PG_CHAIN_LOCK,), prepare=True).fetchone()
-    return bool(row and row[0])
-
-
-def _found(conn: DriverConnection[Any], pending_ids: Collection[int]) -> list[Sealed]:
-    """The chained events made from these pending rows (those that were sealed)."""
-    if not pending_ids:
-        return []
-    cursor = conn.execute(SQL.found, (sorted(pending_ids),))
-    return [Sealed(int(row[0]), int(row[1]), row[2]) for row in cursor]
+def _results(cursor: ClientCursor[Any]) -> list[list[Any]]:
+    """The rows of every statement of the message just sent (none for BEGIN)."""
+    results: list[list[Any]] = []
+    while True:
+        results.append(cursor.fetchall() if cursor.description is not None else [])
+        if not cursor.nextset():
+            return results
 
 
 def _staged_rows(
