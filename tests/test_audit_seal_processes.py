@@ -117,9 +117,7 @@ def test_processes_waiting_for_a_seal_share_the_next_one(
     assert verify_log(db).ok
 
 
-def test_a_waiter_finds_its_row_in_the_seal_that_took_it(
-    db: Database, other: Database
-) -> None:
+def test_a_waiter_finds_its_row_in_the_seal_that_took_it(db: Database, other: Database) -> None:
     pending_id = _staged(db, 1)
     with slow_seals(db), ThreadPoolExecutor(2) as pool:
         sealing = pool.submit(seal_quietly, other.engine)  # takes the row, then sleeps
