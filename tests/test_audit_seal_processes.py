@@ -19,6 +19,7 @@ from app.audit.log_verify import verify_log
 from app.audit.sealer import seal_quietly, wait_sealed
 from app.db.models import AuditEvent
 from app.db.session import Database
+from app.repositories import audit_seal_pg
 from app.repositories.audit import NewEvent, Sealed, stage
 from app.repositories.audit_seal import PG_CHAIN_LOCK
 
@@ -131,3 +132,17 @@ def test_a_waiter_finds_its_row_in_the_seal_that_took_it(db: Database, other: Da
     assert _seals(db) == (2, 2)  # and it chained the later row in a seal of its own
     assert wait_sealed(db.engine, later).seq == 2
     assert verify_log(db).ok
+
+
+def test_a_seals_vacuum_never_waits_for_a_lock_on_the_staging_table(
+    db: Database, other: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seal's occasional VACUUM of ``audit_pending`` runs while its process's requests wait
+    for it: it skips a table another VACUUM holds (and never truncates, see the module)."""
+    monkeypatch.setattr(audit_seal_pg, "VACUUM_EVERY", 1)  # after every seal
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with ThreadPoolExecutor(1) as pool, psycopg.connect(url) as holder:  # released first
+        holder.execute("LOCK TABLE audit_pending IN SHARE UPDATE EXCLUSIVE MODE")  # as VACUUM
+        landed = _waiting(pool, db, _staged(db, 1)).result(timeout=20)
+        holder.rollback()
+    assert landed.seq == 1

@@ -219,6 +219,13 @@ def _drop(engine: Engine) -> None:
         held.conn.close()
 
 
+# Runs while this process's seal waiters wait, so it must never wait itself: not for another
+# process's VACUUM of the table (SKIP_LOCKED), nor to truncate the table's empty pages, which
+# takes an exclusive lock that every staging insert holds off, retried for up to 5 s (seen: all
+# requests stalled 5 s when both processes vacuumed at once). The pages are reused anyway.
+VACUUM = "VACUUM (TRUNCATE false, SKIP_LOCKED true) audit_pending"
+
+
 def _vacuum_now_and_then(held: _Held, sealed: int) -> None:
     """Every staged row becomes a dead tuple once sealed; autovacuum wakes once a minute at
     most, and the seal's scan of ``audit_pending`` must not grow with the dead rows meanwhile."""
@@ -227,7 +234,7 @@ def _vacuum_now_and_then(held: _Held, sealed: int) -> None:
         return
     held.sealed_since_vacuum = 0
     try:
-        held.conn.execute("VACUUM audit_pending")  # in autocommit: outside a transaction
+        held.conn.execute(VACUUM)  # in autocommit: outside a transaction
     except DriverError:
         log.warning("could not vacuum audit_pending; autovacuum will", exc_info=True)
 
