@@ -135,10 +135,12 @@ def test_a_waiter_finds_its_row_in_the_seal_that_took_it(db: Database, other: Da
 
 
 def test_a_seals_vacuum_never_waits_for_a_lock_on_the_staging_table(
-    db: Database, other: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The seal's occasional VACUUM of ``audit_pending`` runs while its process's requests wait
     for it: it skips a table another VACUUM holds (and never truncates, see the module)."""
+    if db.is_sqlite:
+        pytest.skip("the seal vacuums the staging table on PostgreSQL only")
     monkeypatch.setattr(audit_seal_pg, "VACUUM_EVERY", 1)  # after every seal
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with ThreadPoolExecutor(1) as pool, psycopg.connect(url) as holder:  # released first

@@ -252,9 +252,11 @@ def _seal(conn: DriverConnection[Any], limit: int, wanted: Collection[int]) -> B
     statements: list[str] = []
     params: list[Any] = []
     if rows:
-        statements, params = [SQL.insert], [canonical_json(rows).decode()]
+        statements.append(SQL.insert)
+        params.append(canonical_json(rows).decode())
     if missing:
-        statements, params = [*statements, SQL.found], [*params, missing]
+        statements.append(SQL.found)
+        params.append(missing)
     cursor.execute(";\n".join([*statements, "COMMIT"]), params)
     found = _results(cursor)[-2] if missing else []
     return Batch(sealed, [Sealed(int(r[0]), int(r[1]), r[2]) for r in found], full)
