@@ -82,8 +82,8 @@ _PUBLISHED_COLUMNS = [getattr(AuditEvent, name) for name in (*EVENT_FIELDS, "has
 
 def event_dicts(session: Session, flt: EventFilter, limit: int) -> list[dict[str, Any]]:
     """Like ``list_events``, as the API shows them (``as_dict``), without loading entities."""
-    query = select(*_PUBLISHED_COLUMNS).where(AuditEvent.seq > flt.after_seq, *_conditions(flt))
-    rows = session.connection().execute(query.order_by(AuditEvent.seq).limit(limit))
+    query = _filtered(flt).with_only_columns(*_PUBLISHED_COLUMNS)  # same filter and order
+    rows = session.connection().execute(query.limit(limit))
     return [dict(row._mapping) for row in rows]
 
 
