@@ -117,3 +117,44 @@ def test_chain_refusing_withholds_the_answer_and_keeps_the_event(
     recorded = sum(e["details"]["epsilon_spent"] for e in runs if e["outcome"] == 200)
     assert [e["outcome"] for e in runs] == [200, 503]  # the action, then its withheld answer
     assert _spent(db) == (recorded, recorded) == (0.5, 0.5)
+
+
+def _logged(db: Database, request_id: str) -> list[tuple[int, int | None]]:
+    with db.reading() as session:
+        rows = session.execute(
+            select(AuditEvent.outcome, AuditEvent.pending_id).where(
+                AuditEvent.request_id == request_id
+            )
+        )
+        return [(row.outcome, row.pending_id) for row in rows]
+
+
+def test_a_read_is_chained_unstaged(client: TestClient, world: World, db: Database) -> None:
+    """A read stores nothing but its event, so on PostgreSQL the event skips staging: reads
+    go on being answered and logged while staging refuses."""
+    if db.is_sqlite:
+        pytest.skip("SQLite stages nothing: every event is chained in its own transaction")
+    with refusing_inserts(db, "audit_pending"):
+        read = client.get("/v1/catalog", headers=auth(world.consumer))
+    assert read.status_code == 200, read.text
+    assert _logged(db, read.headers["x-request-id"]) == [(200, None)]
+    assert _counts(db)[1] == 0
+
+
+def test_an_unstaged_read_fails_closed_with_the_chain(
+    client: TestClient, world: World, db: Database
+) -> None:
+    """The chain refuses to grow: a read's unstaged event is lost with its seal, so the read
+    is withheld (503); the refusal itself is staged and chained once the chain grows again."""
+    if db.is_sqlite:
+        pytest.skip("SQLite stages nothing: the chain refusing is the first test's case")
+    events_before, _ = _counts(db)
+    with refusing_inserts(db, "audit_events"):
+        refused = client.get("/v1/catalog", headers=auth(world.consumer))
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["error"] == "AuditUnavailable" and "items" not in refused.json()
+        assert _counts(db) == (events_before, 1)  # the refusal, staged; the read, nowhere
+    verdict = client.get("/v1/audit/verify", headers=auth(world.auditor)).json()
+    assert verdict["ok"], verdict
+    outcomes = [outcome for outcome, _ in _logged(db, refused.headers["x-request-id"])]
+    assert outcomes == [503]

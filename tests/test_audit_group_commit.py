@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from app import clock
 from app.audit.log_verify import verify_log
-from app.audit.sealer import seal_quietly, wait_sealed
+from app.audit.sealer import seal_alone, seal_quietly, wait_sealed
 from app.config import Settings
 from app.db.models import AuditEvent
 from app.db.models.audit import AuditPending
@@ -74,6 +74,32 @@ def test_concurrent_appends_from_two_processes_make_one_chain(db: Database) -> N
     assert verdict.ok and verdict.checked == len(jobs)
 
 
+def test_staged_and_unstaged_events_from_two_processes_make_one_chain(db: Database) -> None:
+    """Reads hand their events to their process's next seal unstaged (``seal_alone``); they
+    interleave with staged events of both processes in one gapless chain."""
+    other = Database(db.url)
+
+    def append(n: int) -> Sealed:
+        process = db if n % 2 else other
+        return seal_alone(process.engine, _event(n)) if n % 4 > 1 else _append(process, n)
+
+    try:
+        with ThreadPoolExecutor(WRITERS) as pool:
+            receipts = list(pool.map(append, range(WRITERS * PER_WRITER)))
+    finally:
+        other.dispose()
+    with db.reading() as session:
+        chained = {row.seq: row for row in session.scalars(select(AuditEvent))}
+    assert sorted(chained) == list(range(1, len(receipts) + 1))
+    for n, receipt in enumerate(receipts):
+        event = chained[receipt.seq]
+        assert (event.hash, event.request_id) == (receipt.hash, f"r-{n}")
+        assert (event.pending_id is None) == (n % 4 > 1) == (receipt.pending_id is None)
+    assert _staged(db) == 0
+    verdict = verify_log(db)
+    assert verdict.ok and verdict.checked == len(receipts)
+
+
 def test_a_row_sealed_by_another_process_is_found_by_its_waiter(db: Database) -> None:
     other = Database(db.url)
     try:
@@ -103,6 +129,8 @@ def test_rows_left_staged_by_a_killed_process_are_sealed_at_start(
 def test_a_bad_event_fails_alone_and_never_blocks_the_chain(db: Database) -> None:
     with pytest.raises(ValueError), db.write_sessions() as session:
         stage(session, _event(1, epsilon=float("nan")))
+    with pytest.raises(ValueError):
+        seal_alone(db.engine, _event(1, epsilon=float("inf")))
     assert _append(db, 2).seq == 1
     assert _staged(db) == 0
 

@@ -97,7 +97,7 @@ async def read_then_record(request: Request, read: Callable[[Session], T]) -> T:
 
     def both(session: Session) -> T:
         result = read(session)
-        receipt(request, session, _success_status(request))
+        receipt(request, session, _success_status(request), alone=True)
         return result
 
     return await in_transaction(request, both, read_only=True)

@@ -66,7 +66,7 @@ def _answer_with_receipt(
     )
     if answer["cached"]:  # nothing stored: the event is all there is to commit
         with db.record_sessions() as own:
-            answer["receipt"] = receipt(request, own)
+            answer["receipt"] = receipt(request, own, alone=True)
     else:
         answer["receipt"] = receipt(request, session)
     return answer

@@ -5,7 +5,9 @@ all): staged on PostgreSQL, chained at once on SQLite (``app.repositories.audit_
 Once committed, the request waits until a staged event is chained (``app.audit.sealer``), so a
 response never leaves before its event is in the log, and a receipt names the final event. On
 PostgreSQL that wait is also what makes the action durable: its commit does not wait for the
-disk, the seal's commit flushes both (``app.repositories.audit_seal_pg``).
+disk, the seal's commit flushes both (``app.repositories.audit_seal_pg``). An event with
+nothing to commit beside it (a successful read) is not staged there: it goes to the next seal
+from memory (``alone``).
 """
 
 from collections.abc import MutableMapping
@@ -16,9 +18,15 @@ from fastapi import Request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.audit.sealer import UNAVAILABLE_DETAIL, AuditUnavailable, staging, wait_sealed
+from app.audit.sealer import (
+    UNAVAILABLE_DETAIL,
+    AuditUnavailable,
+    seal_alone,
+    staging,
+    wait_sealed,
+)
 from app.db.session import Database
-from app.repositories.audit import NewEvent, Written, write
+from app.repositories.audit import NewEvent, Sealed, Written, write
 
 __all__ = ["UNAVAILABLE_DETAIL", "AuditContext", "AuditUnavailable", "audit_context", "receipt"]
 
@@ -85,6 +93,14 @@ class AuditContext:
             session.commit()
         self.committed = True
 
+    def record_alone(self, db: Database, outcome: int) -> None:
+        """The request stored nothing: chain its event, unstaged (PostgreSQL only)."""
+        if self.pending_id is not None or self.event_seq is not None:
+            return
+        landed = _seal_alone(db, self.event(outcome))
+        self.event_seq, self.event_hash = landed.seq, landed.hash
+        self.committed = True
+
     def chain(self, db: Database) -> None:
         """Wait until the committed event is chained; ``AuditUnavailable`` if it cannot be."""
         if self.event_seq is not None or self.pending_id is None:
@@ -110,8 +126,18 @@ def _write(session: Session, new: NewEvent) -> Written:
         raise AuditUnavailable(UNAVAILABLE_DETAIL) from exc
 
 
+def _seal_alone(db: Database, new: NewEvent) -> Sealed:
+    try:
+        return seal_alone(db.engine, new)
+    except ValueError as exc:  # details that are not canonical JSON (NaN)
+        raise AuditUnavailable(UNAVAILABLE_DETAIL) from exc
+
+
 def record_outcome(db: Database, context: AuditContext, outcome: int) -> None:
-    """The response's own event (denied, invalid, failed, unrouted), in a transaction of its own."""
+    """The response's own event (denied, invalid, failed, unrouted), in a transaction of its own.
+
+    Staged, not ``alone``: should the chain refuse to grow, the refusal is still on disk and
+    chained once it grows again."""
     with db.record_sessions() as session, staging(db.engine):
         written = _write(session, context.event(outcome))
         session.commit()
@@ -125,13 +151,19 @@ def audit_context(request: Request) -> AuditContext:
     return context
 
 
-def receipt(request: Request, session: Session, outcome: int = 200) -> dict[str, Any]:
+def receipt(
+    request: Request, session: Session, outcome: int = 200, alone: bool = False
+) -> dict[str, Any]:
     """Commit the action now with its event, and name the chained event in the response.
 
     For data-releasing responses: ``{event_seq, event_hash}``. This ends the action's
     transaction: call it last, once everything the action stores is in ``session``.
+    ``alone``: the action stored nothing, so on PostgreSQL its event is not staged.
     """
     context, db = audit_context(request), request.app.state.db
-    context.commit(session, db, outcome)
+    if alone and not db.is_sqlite:
+        context.record_alone(db, outcome)
+    else:
+        context.commit(session, db, outcome)
     context.chain(db)
     return {"event_seq": context.event_seq, "event_hash": context.event_hash}

@@ -12,14 +12,22 @@ process's seal running waits for it, then chains what is still staged.
 Correctness never depends on this process's memory: a staged row stays in the database until a
 seal commits, which any process may run (at start-up, in the job worker's idle loop, before
 every read of the log). The in-memory part only tells waiters where their rows landed.
+
+The one exception is an event with nothing to commit beside it (a successful read): staging it
+would cost a round trip and a row to delete, and nothing is lost if it never reaches the disk,
+since its response has not left. Such an event is handed to this process's next seal in memory
+(``seal_alone``), which chains it after the staged rows it takes; if that seal fails, the event
+is gone and its request answers ``AuditUnavailable``.
 """
 
 import contextlib
+import itertools
 import logging
 import threading
 import time
 import weakref
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -52,15 +60,26 @@ class Sealer:
         self._staging = 0
         self._waiting: set[int] = set()
         self._landed: dict[int, Sealed] = {}
+        self._tokens = itertools.count(1)
+        self._alone: list[tuple[int, dict[str, Any]]] = []  # for the next seal, by token
+        self._landed_alone: dict[int, Sealed] = {}
 
-    def seal(self, engine: Engine, pending_id: int | None = None) -> Sealed | None:
-        """Wait until every row committed before this call is chained; where ``pending_id`` is.
+    def seal(
+        self, engine: Engine, pending_id: int | None = None, alone: dict[str, Any] | None = None
+    ) -> Sealed | None:
+        """Wait until every row committed before this call is chained; where ``pending_id`` is,
+        or where the unstaged row ``alone`` (``repo.unstaged_row``) landed.
 
-        Raises ``AuditUnavailable`` if the seal this call needed failed (rows stay staged).
+        Raises ``AuditUnavailable`` if the seal this call needed failed (rows stay staged, the
+        unstaged row is gone).
         """
         with self._cond:
+            token = None
             if pending_id is not None:
                 self._waiting.add(pending_id)
+            if alone is not None:
+                token = next(self._tokens)
+                self._alone.append((token, alone))
             needed = self._started + 1  # a seal already running may have read the rows before
             try:
                 while self._finished < needed:
@@ -70,8 +89,8 @@ class Sealer:
                         self._lead(engine)
                 ok = self._last_ok >= needed
             finally:
-                landed = self._forget(pending_id)
-        if landed is None and (pending_id is not None or not ok):
+                landed = self._forget(pending_id, token)
+        if landed is None and (pending_id is not None or token is not None or not ok):
             raise AuditUnavailable(UNAVAILABLE_DETAIL)
         return landed
 
@@ -88,7 +107,9 @@ class Sealer:
                 if not self._staging:
                     self._quiet.notify()
 
-    def _forget(self, pending_id: int | None) -> Sealed | None:
+    def _forget(self, pending_id: int | None, token: int | None) -> Sealed | None:
+        if token is not None:
+            return self._landed_alone.pop(token, None)
         if pending_id is None:
             return None
         self._waiting.discard(pending_id)
@@ -100,9 +121,10 @@ class Sealer:
         self._gather()
         self._started += 1  # from here on, new waiters need the next seal
         number, wanted, ok = self._started, set(self._waiting), False
+        alone, self._alone = self._alone, []
         self._cond.release()
         try:
-            self._seal_everything(engine, wanted)
+            self._seal_everything(engine, wanted, alone)
             ok = True
         except Exception:
             log.exception("could not seal staged audit events; they stay staged")
@@ -118,17 +140,23 @@ class Sealer:
         while self._staging and (left := deadline - time.monotonic()) > 0:
             self._quiet.wait(left)
 
-    def _seal_everything(self, engine: Engine, wanted: set[int]) -> None:
-        """Seal batches until staging is empty; find where the ``wanted`` rows landed."""
+    def _seal_everything(
+        self, engine: Engine, wanted: set[int], alone: list[tuple[int, dict[str, Any]]]
+    ) -> None:
+        """Seal batches until staging is empty (the ``alone`` rows in the first); find where
+        the ``wanted`` rows landed."""
         full = True
         while full:
-            batch = repo.seal_batch(engine, BATCH, wanted)
+            batch = repo.seal_batch(engine, BATCH, wanted, [row for _, row in alone])
             full, landed = batch.full, [*batch.sealed, *batch.found]
             wanted.difference_update(event.pending_id for event in landed)
             with self._cond:  # committed: now the waiters may know
                 for event in landed:
                     if event.pending_id in self._waiting:
                         self._landed[event.pending_id] = event
+                for (token, _), event in zip(alone, batch.alone, strict=True):
+                    self._landed_alone[token] = event
+            alone = []
 
 
 _SEALERS: "weakref.WeakKeyDictionary[Engine, Sealer]" = weakref.WeakKeyDictionary()
@@ -149,6 +177,15 @@ def _sealer(engine: Engine) -> Sealer:
 def wait_sealed(engine: Engine, pending_id: int) -> Sealed:
     """Where the committed staged event ``pending_id`` landed in the chain (sealing if needed)."""
     landed = _sealer(engine).seal(engine, pending_id)
+    if landed is None:  # seal() raises instead; this keeps the type exact
+        raise AuditUnavailable(UNAVAILABLE_DETAIL)
+    return landed
+
+
+def seal_alone(engine: Engine, new: repo.NewEvent) -> Sealed:
+    """Chain an event that has nothing to commit beside it, without staging it: it goes to
+    this process's next seal from memory (PostgreSQL; SQLite chains every event at once)."""
+    landed = _sealer(engine).seal(engine, alone=repo.unstaged_row(new))
     if landed is None:  # seal() raises instead; this keeps the type exact
         raise AuditUnavailable(UNAVAILABLE_DETAIL)
     return landed

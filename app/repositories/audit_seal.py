@@ -11,7 +11,7 @@ at once; staged rows (there only if staged explicitly) are sealed through SQLAlc
 """
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -149,15 +149,28 @@ def chain_rows(
 
 @dataclass(frozen=True)
 class Batch:
-    """One seal: the events it chained, and where wanted rows chained earlier landed."""
+    """One seal: the staged events it chained, where wanted rows chained earlier landed, and
+    where the unstaged events it was given (``alone``) landed, in their order."""
 
     sealed: list[Sealed]
     found: list[Sealed]
     full: bool
+    alone: list[Sealed] = field(default_factory=list)
 
 
-def seal_batch(engine: Engine, limit: int, wanted: Collection[int] = ()) -> Batch:
-    """Chain up to ``limit`` staged events (oldest pending id first), in one transaction.
+def unstaged_row(new: NewEvent) -> dict[str, Any]:
+    """An event that was never staged, as a taken row (no pending id): sealed from memory.
+
+    ``details`` must be canonical JSON, checked here, in the caller's request (as ``stage``)."""
+    canonical_json(new.details)
+    return {"id": None, **vars(new)}
+
+
+def seal_batch(
+    engine: Engine, limit: int, wanted: Collection[int] = (), alone: Sequence[dict[str, Any]] = ()
+) -> Batch:
+    """Chain up to ``limit`` staged events (oldest pending id first), then the ``alone`` rows
+    (``unstaged_row``), in one transaction.
 
     The transaction holds the chain lock. If staging is then empty, it also looks up the
     ``wanted`` pending ids it did not chain (another process's seal took them).
@@ -165,21 +178,22 @@ def seal_batch(engine: Engine, limit: int, wanted: Collection[int] = ()) -> Batc
     if engine.dialect.name == "postgresql":
         from app.repositories.audit_seal_pg import seal_batch_pg  # the driver's pipeline
 
-        return seal_batch_pg(engine, limit, wanted)
+        return seal_batch_pg(engine, limit, wanted, alone)
     with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE, the write lock is the chain lock
         oldest = select(STAGED.c.id).order_by(STAGED.c.id).limit(limit)
         taken = conn.execute(delete(STAGED).where(STAGED.c.id.in_(oldest)).returning(*STAGED.c))
         staged = sorted((row._asdict() for row in taken), key=lambda row: int(row["id"]))
         sealed: list[Sealed] = []
-        if staged:
+        if staged or alone:
             head = conn.execute(
                 select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
             ).first()
-            rows, sealed = chain_rows(staged, None if head is None else (head.seq, head.hash))
+            head_pair = None if head is None else (head.seq, head.hash)
+            rows, sealed = chain_rows([*staged, *alone], head_pair)
             conn.execute(insert(CHAIN), rows)
-        full, missing = len(sealed) == limit, unsealed(wanted, sealed)
+        full, missing = len(staged) == limit, unsealed(wanted, sealed)
         found = sealed_events(conn, missing) if missing and not full else []
-    return Batch(sealed, found, full)
+    return Batch(sealed[: len(staged)], found, full, sealed[len(staged) :])
 
 
 def unsealed(wanted: Collection[int], sealed: list[Sealed]) -> set[int]:

@@ -32,7 +32,7 @@ message); the rows go as one JSON literal.
 import logging
 import os
 import weakref
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,7 +131,8 @@ def _statements() -> Statements:
         # the staging transaction commits without waiting for the disk (see above)
         stage=_positional(stage.returning(STAGED.c.id, no_flush), *STAGED_FIELDS),
         lock=_positional(select(func.pg_advisory_xact_lock(bindparam("key"))), "key"),
-        take=_positional(take.select_from(taken.outerjoin(head_row, true())), "limit"),
+        # a full join: the head comes back even when nothing is staged (an unstaged row's seal)
+        take=_positional(take.select_from(taken.outerjoin(head_row, true(), full=True)), "limit"),
         insert=_positional(insert(CHAIN).from_select(CHAIN_FIELDS, _sealed_rows()), "rows"),
         found=_positional(found.where(CHAIN.c.pending_id == any_(ids)), "ids"),
     )
@@ -159,7 +160,9 @@ def stage_pg(conn: Connection, values: dict[str, Any], details_json: bytes) -> i
     return int(row[0])
 
 
-def seal_batch_pg(engine: Engine, limit: int, wanted: Collection[int]) -> Batch:
+def seal_batch_pg(
+    engine: Engine, limit: int, wanted: Collection[int], alone: Sequence[dict[str, Any]] = ()
+) -> Batch:
     """One seal on this process's seal connection (kept open, in autocommit: no pool
     check-out per seal).
 
@@ -169,7 +172,7 @@ def seal_batch_pg(engine: Engine, limit: int, wanted: Collection[int]) -> Batch:
     for attempt in (1, 2):
         held = _held(engine) or _open(engine)
         try:
-            batch = _seal(held.conn, limit, wanted)
+            batch = _seal(held.conn, limit, wanted, alone)
         except OperationalError:
             _drop(engine)
             if attempt == 2:
@@ -239,15 +242,21 @@ def _vacuum_now_and_then(held: _Held, sealed: int) -> None:
         log.warning("could not vacuum audit_pending; autovacuum will", exc_info=True)
 
 
-def _seal(conn: DriverConnection[Any], limit: int, wanted: Collection[int]) -> Batch:
-    """Under the chain lock: chain every staged row (up to ``limit``), and find the wanted
-    rows that an earlier seal chained. Two round trips; an error leaves everything staged (the
-    caller drops the connection, which ends its transaction)."""
+def _seal(
+    conn: DriverConnection[Any],
+    limit: int,
+    wanted: Collection[int],
+    alone: Sequence[dict[str, Any]],
+) -> Batch:
+    """Under the chain lock: chain every staged row (up to ``limit``) and the ``alone`` rows
+    after them, and find the wanted rows that an earlier seal chained. Two round trips; an
+    error leaves everything staged (the caller drops the connection, which ends its
+    transaction)."""
     cursor = ClientCursor(conn)
     cursor.execute(";\n".join(["BEGIN", SQL.lock, SQL.take]), (PG_CHAIN_LOCK, limit))
     staged, head = _staged_rows(_results(cursor)[-1])
-    rows, sealed = chain_rows(staged, head)
-    full = len(sealed) == limit
+    rows, sealed = chain_rows([*staged, *alone], head)
+    full = len(staged) == limit
     missing = [] if full else sorted(unsealed(wanted, sealed))  # if full: the next batch's
     statements: list[str] = []
     params: list[Any] = []
@@ -259,7 +268,8 @@ def _seal(conn: DriverConnection[Any], limit: int, wanted: Collection[int]) -> B
         params.append(missing)
     cursor.execute(";\n".join([*statements, "COMMIT"]), params)
     found = _results(cursor)[-2] if missing else []
-    return Batch(sealed, [Sealed(int(r[0]), int(r[1]), r[2]) for r in found], full)
+    landed = [Sealed(int(r[0]), int(r[1]), r[2]) for r in found]
+    return Batch(sealed[: len(staged)], landed, full, sealed[len(staged) :])
 
 
 def _results(cursor: ClientCursor[Any]) -> list[list[Any]]:
@@ -274,10 +284,11 @@ def _results(cursor: ClientCursor[Any]) -> list[list[Any]]:
 def _staged_rows(
     fetched: list[tuple[Any, ...]],
 ) -> tuple[list[dict[str, Any]], tuple[int, str] | None]:
-    """The taken rows as dicts and the chain's head (seq, hash), which ends every row."""
+    """The taken rows as dicts and the chain's head (seq, hash), which ends every row (the only
+    row, with no taken row in it, if nothing was staged)."""
     if not fetched:
         return [], None
     names = ("id", *STAGED_FIELDS)
-    staged = [dict(zip(names, row[:-2], strict=True)) for row in fetched]
+    staged = [dict(zip(names, row[:-2], strict=True)) for row in fetched if row[0] is not None]
     head_seq, head_hash = fetched[0][-2:]
     return staged, None if head_seq is None else (head_seq, head_hash)
