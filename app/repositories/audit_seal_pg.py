@@ -26,7 +26,10 @@ seal's rows included. The events are hashed here; the second message inserts the
 it (an earlier seal, maybe another process's, chained them) and commits. The connection is in
 autocommit, so that psycopg adds no ``BEGIN`` of its own, and its parameters are bound on the
 client (psycopg's ``ClientCursor``: the server's extended protocol takes one statement per
-message); the rows go as one JSON literal.
+message); the rows go as one JSON literal. The take, the insert and the search are prepared on
+the seal connection once (``PREPARE``) and run with ``EXECUTE``: planning the take cost the
+server more than running it. A prepared plan is made again whenever ``ANALYZE`` (autovacuum)
+updates the statistics of a table it reads, so it follows the chain as it grows.
 """
 
 import logging
@@ -83,8 +86,7 @@ class Statements:
     """The statements of staging and sealing, as psycopg runs them (``%s`` parameters).
 
     ``stage`` is prepared once per connection: an insert has no plan to go stale. The seal's
-    statements go together, bound on the client, so they are planned each time; ``take`` and
-    ``found`` pick their way through the growing chain anyway.
+    statements go together, bound on the client, and run prepared (``SEAL_PREPARED``).
     """
 
     stage: str
@@ -140,6 +142,25 @@ def _statements() -> Statements:
 
 SQL = _statements()
 DETAILS = STAGED_FIELDS.index("details")
+# name: (statement, how many parameters), prepared on the seal connection when it opens
+SEAL_PREPARED = {
+    "pz_seal_take": (SQL.take, 1),
+    "pz_seal_insert": (SQL.insert, 1),
+    "pz_seal_found": (SQL.found, 1),
+}
+
+
+def _prepare_statement(name: str, statement: str, parameters: int) -> str:
+    """``PREPARE name AS …`` with the statement's ``%s`` parameters numbered ``$1…``."""
+    assert "%%" not in statement and statement.count("%s") == parameters
+    for number in range(1, parameters + 1):
+        statement = statement.replace("%s", f"${number}", 1)
+    return f"PREPARE {name} AS {statement}"
+
+
+def _execute(name: str) -> str:
+    """The ``EXECUTE`` of a prepared seal statement, its parameters bound on the client."""
+    return f"EXECUTE {name}({', '.join(['%s'] * SEAL_PREPARED[name][1])})"
 
 
 def stage_pg(conn: Connection, values: dict[str, Any], details_json: bytes) -> int:
@@ -209,6 +230,8 @@ def _open(engine: Engine) -> _Held:
     conn: DriverConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
     pooled.detach()  # ours until the engine is disposed or the connection fails
     conn.autocommit = True  # the seal says BEGIN and COMMIT itself, in its two messages
+    for name, (statement, parameters) in SEAL_PREPARED.items():
+        conn.execute(_prepare_statement(name, statement, parameters))
     if not event.contains(engine, "engine_disposed", _drop):
         event.listen(engine, "engine_disposed", _drop)
     held = _HELD[engine] = _Held(os.getpid(), conn)
@@ -253,7 +276,9 @@ def _seal(
     error leaves everything staged (the caller drops the connection, which ends its
     transaction)."""
     cursor = ClientCursor(conn)
-    cursor.execute(";\n".join(["BEGIN", SQL.lock, SQL.take]), (PG_CHAIN_LOCK, limit))
+    cursor.execute(
+        ";\n".join(["BEGIN", SQL.lock, _execute("pz_seal_take")]), (PG_CHAIN_LOCK, limit)
+    )
     staged, head = _staged_rows(_results(cursor)[-1])
     rows, sealed = chain_rows([*staged, *alone], head)
     full = len(staged) == limit
@@ -261,10 +286,10 @@ def _seal(
     statements: list[str] = []
     params: list[Any] = []
     if rows:
-        statements.append(SQL.insert)
+        statements.append(_execute("pz_seal_insert"))
         params.append(canonical_json(rows).decode())
     if missing:
-        statements.append(SQL.found)
+        statements.append(_execute("pz_seal_found"))
         params.append(missing)
     cursor.execute(";\n".join([*statements, "COMMIT"]), params)
     found = _results(cursor)[-2] if missing else []
