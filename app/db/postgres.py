@@ -10,9 +10,11 @@ On this path a round trip to the server costs more CPU than most statements do, 
 - statements are not prepared server-side by default: a plan cached while a table was small
   (the audit log at start-up) would go on scanning it whole as it grows. A statement over
   small reference tables whose planning costs more than its execution (the catalog's
-  five-table join) opts in with ``.execution_options(prepare=True)``; connections are
-  recycled every ``PREPARED_PLAN_SECONDS`` so that no generic plan outlives by long the
-  table sizes it was made for.
+  five-table join, a consumer's grants, a key) opts in with
+  ``.execution_options(prepare=True)``. PostgreSQL plans a prepared statement again once
+  ``ANALYZE`` has updated the statistics of a table it reads; connections are also recycled
+  every ``PREPARED_PLAN_SECONDS``, so that no generic plan outlives by long the table sizes it
+  was made for.
 - read-only sessions run in autocommit: under READ COMMITTED each statement takes its own
   snapshot either way, and no ``BEGIN``/``COMMIT`` round trips are spent around them.
 """

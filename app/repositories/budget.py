@@ -112,6 +112,7 @@ _GRANTS_OF_CONSUMER = (
     select(Grant)
     .where(Grant.dataset_id == bindparam("dataset_id"), Grant.consumer_id == bindparam("consumer"))
     .order_by(Grant.created_at)
+    .execution_options(prepare=True)  # every DP query: planning it cost more than running it
 )
 
 

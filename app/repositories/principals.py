@@ -13,6 +13,7 @@ def active_key_with_principal(session: Session, key_id: str) -> tuple[ApiKey, Pr
         select(ApiKey, Principal)
         .join(Principal, Principal.id == ApiKey.principal_id)
         .where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+        .execution_options(prepare=True)  # every key, once a second (app.auth.key_cache)
     ).first()
     return (row[0], row[1]) if row else None
 
