@@ -58,11 +58,26 @@ def nodes(session: Session, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
 _NODES = cast(Table, AuditNode.__table__)
 
 
+# PostgreSQL: one statement over three arrays; an executemany ran one statement per node.
+_NODES_FROM_ARRAYS = text(
+    "INSERT INTO audit_nodes (level, idx, hash) "
+    "SELECT * FROM unnest(CAST(:levels AS smallint[]), CAST(:idxs AS bigint[]), "
+    "CAST(:hashes AS bytea[]))"
+)
+
+
 def add_nodes(session: Session, made: Sequence[tuple[int, int, bytes]]) -> None:
-    """Core's executemany: the ORM's bulk insert cost more CPU than the database's work."""
-    if made:
-        rows = [{"level": level, "idx": idx, "hash": value} for level, idx, value in made]
-        session.connection().execute(insert(_NODES), rows)
+    """Store new nodes: one statement on PostgreSQL, Core's executemany on SQLite (the ORM's
+    bulk insert cost more CPU than the database's work)."""
+    if not made:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        levels, idxs, hashes = (list(column) for column in zip(*made, strict=True))
+        conn.execute(_NODES_FROM_ARRAYS, {"levels": levels, "idxs": idxs, "hashes": hashes})
+        return
+    rows = [{"level": level, "idx": idx, "hash": value} for level, idx, value in made]
+    conn.execute(insert(_NODES), rows)
 
 
 def event_hashes(session: Session, after_seq: int, limit: int) -> list[tuple[int, str]]:
