@@ -24,7 +24,10 @@ Run from the repository root. The client runs on the same 2 cores as the server,
 minimal keep-alive client (``bench.lean_http``), and the CPU per request of server, PostgreSQL
 backends and client is reported next to throughput::
 
-    .venv/bin/python -m bench.load [--seconds 60] [--clients 64] [--workers 2]
+    .venv/bin/python -m bench.load [--seconds 60] [--clients 64] [--workers 2] [--hog 0.9]
+
+``--hog SHARE`` keeps SHARE of one core busy during the run (``bench.cpu_hog``): how the
+service holds up when the machine has less to give, as in a shared machine's slow stretches.
 """
 
 import argparse
@@ -33,8 +36,12 @@ import json
 import os
 import random
 import statistics
+import subprocess
+import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -240,6 +247,9 @@ def main() -> None:
     parser.add_argument("--consumers", type=int, default=8)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--database-url", default=PG_URL)
+    parser.add_argument(
+        "--hog", type=float, default=0.0, help="share of one core kept busy meanwhile (0-1)"
+    )
     args = parser.parse_args()
     load_setup.ensure_database(args.database_url)
     load_setup.reset(args.database_url)
@@ -251,13 +261,28 @@ def main() -> None:
         measure_from = time.monotonic() + args.warm_up
         deadline = measure_from + args.seconds
         run = Run(base, keys, dataset_id, args.clients, args.rate, measure_from, deadline)
-        asyncio.run(_all(run, (warm, recorder)))
+        with _hog(args.hog):  # the traffic only (warm-up included)
+            asyncio.run(_all(run, (warm, recorder)))
         result = summarize(recorder, time.monotonic() - measure_from)
         result["warm_up"] = summarize(warm, args.warm_up) if args.warm_up else None
         result["cpu_ms_per_request"] = meter.per_request(len(warm.samples) + len(recorder.samples))
         result["checks"] = verify(base, args.database_url, keys, warm, recorder)
     result["args"] = vars(args)
     print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+@contextmanager
+def _hog(share: float) -> Iterator[None]:
+    """``bench.cpu_hog`` keeping ``share`` of a core busy for the block (none if 0)."""
+    if share <= 0:
+        yield
+        return
+    hog = subprocess.Popen([sys.executable, "-m", "bench.cpu_hog", str(share)])
+    try:
+        yield
+    finally:
+        hog.terminate()
+        hog.wait(timeout=10)
 
 
 async def _all(run: Run, recorders: tuple[Recorder, Recorder]) -> None:
