@@ -176,16 +176,17 @@ def _sealer(engine: Engine) -> Sealer:
 
 def wait_sealed(engine: Engine, pending_id: int) -> Sealed:
     """Where the committed staged event ``pending_id`` landed in the chain (sealing if needed)."""
-    landed = _sealer(engine).seal(engine, pending_id)
-    if landed is None:  # seal() raises instead; this keeps the type exact
-        raise AuditUnavailable(UNAVAILABLE_DETAIL)
-    return landed
+    return _found(_sealer(engine).seal(engine, pending_id))
 
 
 def seal_alone(engine: Engine, new: repo.NewEvent) -> Sealed:
     """Chain an event that has nothing to commit beside it, without staging it: it goes to
-    this process's next seal from memory (PostgreSQL; SQLite chains every event at once)."""
-    landed = _sealer(engine).seal(engine, alone=repo.unstaged_row(new))
+    this process's next seal from memory (requests use it on PostgreSQL only: on SQLite their
+    own transaction chains their event at once)."""
+    return _found(_sealer(engine).seal(engine, alone=repo.unstaged_row(new)))
+
+
+def _found(landed: Sealed | None) -> Sealed:
     if landed is None:  # seal() raises instead; this keeps the type exact
         raise AuditUnavailable(UNAVAILABLE_DETAIL)
     return landed
