@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev-insecure-secret"})
 MIN_SECRET_LENGTH = 32
+DEFAULT_WORKER_THREADS = 24  # also the size of the thread pool before start-up (app.http.threads)
 
 
 class Settings(BaseSettings):
@@ -57,7 +58,10 @@ class Settings(BaseSettings):
     )
     rate_limit_burst: int = Field(default=200, gt=0, description="requests a key may send at once")
     worker_threads: int = Field(
-        default=24, ge=1, le=256, description="threads per server process for blocking work"
+        default=DEFAULT_WORKER_THREADS,
+        ge=1,
+        le=256,
+        description="threads per server process for blocking work",
     )
     db_pool_size: int = Field(
         default=32, ge=1, le=500, description="PostgreSQL connections kept open per process"

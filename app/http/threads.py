@@ -15,12 +15,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
+from app.config import DEFAULT_WORKER_THREADS
+
 P = ParamSpec("P")
 T = TypeVar("T")
-DEFAULT_THREADS = 24
 
-_pool = ThreadPoolExecutor(DEFAULT_THREADS, thread_name_prefix="pazhou-worker")
-_size = DEFAULT_THREADS
+_pool = ThreadPoolExecutor(DEFAULT_WORKER_THREADS, thread_name_prefix="pazhou-worker")
+_size = DEFAULT_WORKER_THREADS
 
 
 def use_threads(count: int) -> None:
