@@ -157,6 +157,11 @@ class Batch:
     full: bool
     alone: list[Sealed] = field(default_factory=list)
 
+    @classmethod
+    def split(cls, sealed: list[Sealed], staged: int, found: list[Sealed], full: bool) -> "Batch":
+        """``sealed``: the first ``staged`` events came from staged rows, the rest were alone."""
+        return cls(sealed[:staged], found, full, sealed[staged:])
+
 
 def unstaged_row(new: NewEvent) -> dict[str, Any]:
     """An event that was never staged, as a taken row (no pending id): sealed from memory.
@@ -193,7 +198,7 @@ def seal_batch(
             conn.execute(insert(CHAIN), rows)
         full, missing = len(staged) == limit, unsealed(wanted, sealed)
         found = sealed_events(conn, missing) if missing and not full else []
-    return Batch(sealed[: len(staged)], found, full, sealed[len(staged) :])
+    return Batch.split(sealed, len(staged), found, full)
 
 
 def unsealed(wanted: Collection[int], sealed: list[Sealed]) -> set[int]:

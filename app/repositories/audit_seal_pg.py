@@ -142,25 +142,22 @@ def _statements() -> Statements:
 
 SQL = _statements()
 DETAILS = STAGED_FIELDS.index("details")
-# name: (statement, how many parameters), prepared on the seal connection when it opens
-SEAL_PREPARED = {
-    "pz_seal_take": (SQL.take, 1),
-    "pz_seal_insert": (SQL.insert, 1),
-    "pz_seal_found": (SQL.found, 1),
-}
+# prepared on the seal connection when it opens
+SEAL_PREPARED = {"pz_seal_take": SQL.take, "pz_seal_insert": SQL.insert, "pz_seal_found": SQL.found}
 
 
-def _prepare_statement(name: str, statement: str, parameters: int) -> str:
+def _prepare_statement(name: str) -> str:
     """``PREPARE name AS …`` with the statement's ``%s`` parameters numbered ``$1…``."""
-    assert "%%" not in statement and statement.count("%s") == parameters
-    for number in range(1, parameters + 1):
+    statement = SEAL_PREPARED[name]
+    assert "%%" not in statement  # every "%s" is a parameter
+    for number in range(1, statement.count("%s") + 1):
         statement = statement.replace("%s", f"${number}", 1)
     return f"PREPARE {name} AS {statement}"
 
 
 def _execute(name: str) -> str:
     """The ``EXECUTE`` of a prepared seal statement, its parameters bound on the client."""
-    return f"EXECUTE {name}({', '.join(['%s'] * SEAL_PREPARED[name][1])})"
+    return f"EXECUTE {name}({', '.join(['%s'] * SEAL_PREPARED[name].count('%s'))})"
 
 
 def stage_pg(conn: Connection, values: dict[str, Any], details_json: bytes) -> int:
@@ -230,8 +227,8 @@ def _open(engine: Engine) -> _Held:
     conn: DriverConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
     pooled.detach()  # ours until the engine is disposed or the connection fails
     conn.autocommit = True  # the seal says BEGIN and COMMIT itself, in its two messages
-    for name, (statement, parameters) in SEAL_PREPARED.items():
-        conn.execute(_prepare_statement(name, statement, parameters))
+    for name in SEAL_PREPARED:
+        conn.execute(_prepare_statement(name))
     if not event.contains(engine, "engine_disposed", _drop):
         event.listen(engine, "engine_disposed", _drop)
     held = _HELD[engine] = _Held(os.getpid(), conn)
@@ -294,7 +291,7 @@ def _seal(
     cursor.execute(";\n".join([*statements, "COMMIT"]), params)
     found = _results(cursor)[-2] if missing else []
     landed = [Sealed(int(r[0]), int(r[1]), r[2]) for r in found]
-    return Batch(sealed[: len(staged)], landed, full, sealed[len(staged) :])
+    return Batch.split(sealed, len(staged), landed, full)
 
 
 def _results(cursor: ClientCursor[Any]) -> list[list[Any]]:
